@@ -1,0 +1,39 @@
+# Targets for a newcomer: make run, make test, make lint, make demo, make bench.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+export ARROWHEAD_CERTS_DIR ?= certs
+
+.PHONY: help venv install run test lint format clean
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "%-10s %s\n", $$1, $$2}'
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+venv: $(BIN)/activate
+
+install: venv  ## Install the package and its test tools into .venv
+	$(BIN)/pip install --quiet -e '.[test]'
+
+run: install  ## Migrate the SQLite database and serve on port 8443
+	$(BIN)/flask --app arrowhead_lite db upgrade
+	ARROWHEAD_TLS_MODE=$${ARROWHEAD_TLS_MODE:-off} \
+		$(BIN)/gunicorn -c python:arrowhead_lite.gunicorn_conf wsgi:app
+
+test: install  ## Run the whole test suite
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install  ## Check formatting and lint rules
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install  ## Format the code
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:  ## Remove the virtualenv and caches
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,7 @@
+"""Operator commands shared by every core system."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the shared commands."""
