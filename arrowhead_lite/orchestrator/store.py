@@ -17,6 +17,7 @@ from sqlalchemy import case
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
 
 from ..errors import BadPayload
 from ..errors import Duplicate
@@ -364,11 +365,14 @@ def _load_providers(systems: list[dict]) -> dict[SystemKey, System]:
 
 
 def _lock_consumer_rules(consumer_ids: set[int]) -> list[StoreRule]:
+    # PostgreSQL cannot lock the outer-joined eager loads, so they are left out.
     statement = (
         select(StoreRule)
+        .options(lazyload("*"))
         .where(StoreRule.consumer_system_id.in_(consumer_ids))
         .order_by(StoreRule.id)
-        .with_for_update()
+        .with_for_update(of=StoreRule)
+        .execution_options(populate_existing=True)
     )
     return list(db.session.execute(statement).unique().scalars().all())
 
