@@ -10,10 +10,12 @@ the priority constraint.
 
 import logging
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import case
+from sqlalchemy import false
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -167,53 +169,54 @@ def create_rules(items: list[dict]) -> list[StoreRule]:
             "No store rule was stored because of invalid elements: " + "; ".join(errors)
         )
 
-    consumer_ids = {item.group.consumer_id for item in resolved}
-    existing = _lock_consumer_rules(consumer_ids)
-    groups: dict[GroupKey, dict[int, object]] = {}
-    for rule in existing:
-        groups.setdefault(GroupKey.of(rule), {})[rule.priority] = rule
+    with _write_transaction("store rules"):
+        consumer_ids = {item.group.consumer_id for item in resolved}
+        existing = _lock_consumer_rules(consumer_ids)
+        groups: dict[GroupKey, dict[int, object]] = {}
+        for rule in existing:
+            groups.setdefault(GroupKey.of(rule), {})[rule.priority] = rule
 
-    errors = []
-    for index, item in enumerate(resolved):
-        if any(
-            isinstance(member, StoreRule)
-            and member.provider_system_id == item.provider.id
-            for member in groups.get(item.group, {}).values()
-        ):
-            errors.append(
-                f"element {index}: a rule for provider {item.provider.system_name} "
-                "already exists for this consumer, service and interface"
-            )
-    if errors:
-        raise BadPayload(
-            "No store rule was stored because of invalid elements: " + "; ".join(errors)
-        )
-
-    for item in resolved:
-        slots = groups.setdefault(item.group, {})
-        _place(slots, item, item.priority)
-
-    for group, slots in groups.items():
-        changes = {
-            member.id: priority
-            for priority, member in slots.items()
-            if isinstance(member, StoreRule) and member.priority != priority
-        }
-        _set_priorities(changes)
-        for priority, member in slots.items():
-            if isinstance(member, _ResolvedItem):
-                member.rule = StoreRule(
-                    consumer_system_id=group.consumer_id,
-                    provider_system_id=member.provider.id,
-                    foreign_=False,
-                    service_id=group.service_id,
-                    service_interface_id=group.interface_id,
-                    priority=priority,
-                    attribute=member.attribute,
+        errors = []
+        for index, item in enumerate(resolved):
+            if any(
+                isinstance(member, StoreRule)
+                and member.provider_system_id == item.provider.id
+                for member in groups.get(item.group, {}).values()
+            ):
+                errors.append(
+                    f"element {index}: a rule for provider {item.provider.system_name} "
+                    "already exists for this consumer, service and interface"
                 )
-                db.session.add(member.rule)
+        if errors:
+            raise BadPayload(
+                "No store rule was stored because of invalid elements: "
+                + "; ".join(errors)
+            )
 
-    _commit("store rules")
+        for item in resolved:
+            slots = groups.setdefault(item.group, {})
+            _place(slots, item, item.priority)
+
+        for group, slots in groups.items():
+            changes = {
+                member.id: priority
+                for priority, member in slots.items()
+                if isinstance(member, StoreRule) and member.priority != priority
+            }
+            _set_priorities(changes)
+            for priority, member in slots.items():
+                if isinstance(member, _ResolvedItem):
+                    member.rule = StoreRule(
+                        consumer_system_id=group.consumer_id,
+                        provider_system_id=member.provider.id,
+                        foreign_=False,
+                        service_id=group.service_id,
+                        service_interface_id=group.interface_id,
+                        priority=priority,
+                        attribute=member.attribute,
+                    )
+                    db.session.add(member.rule)
+
     ids = [item.rule.id for item in resolved]
     rules = _load_rules(ids)
     logger.info("Stored %d store rules: ids %s", len(rules), ids)
@@ -365,6 +368,27 @@ def _load_providers(systems: list[dict]) -> dict[SystemKey, System]:
 
 
 def _lock_consumer_rules(consumer_ids: set[int]) -> list[StoreRule]:
+    """Lock the consumers' store rules for this transaction and return them fresh.
+
+    PostgreSQL locks the consumer systems' rows, which also serialises the first
+    rules of a consumer, when no rule row exists to lock yet. SQLite has no row
+    locks, so a no-op UPDATE takes the database write lock before the read.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(
+            update(StoreRule)
+            .where(false())
+            .values(priority=StoreRule.priority)
+            .execution_options(synchronize_session=False)
+        )
+    else:
+        db.session.execute(
+            select(System.id)
+            .where(System.id.in_(consumer_ids))
+            .order_by(System.id)
+            .with_for_update()
+        )
+
     # PostgreSQL cannot lock the outer-joined eager loads, so they are left out.
     statement = (
         select(StoreRule)
@@ -402,8 +426,15 @@ def _set_priorities(changes: dict[int, int]) -> None:
     )
 
 
-def _commit(records: str) -> None:
+@contextmanager
+def _write_transaction(records: str):
+    """Commit the block's changes, turning a constraint violation into a 400.
+
+    A violation can only come from a concurrent request that the locks did not
+    serialise, so the message asks the client to retry.
+    """
     try:
+        yield
         db.session.commit()
     except IntegrityError as error:
         db.session.rollback()
@@ -435,21 +466,24 @@ def delete_rule(rule_id: int) -> None:
     """
     rule = get_rule(rule_id)
     group = GroupKey.of(rule)
-    members = [
-        member
-        for member in _lock_consumer_rules({group.consumer_id})
-        if GroupKey.of(member) == group
-    ]
+    with _write_transaction("store rules"):
+        members = [
+            member
+            for member in _lock_consumer_rules({group.consumer_id})
+            if GroupKey.of(member) == group
+        ]
+        if rule not in members:
+            raise NotFound(f"Store rule with id {rule_id} not found.")
 
-    db.session.delete(rule)
-    db.session.flush()
-    changes = {
-        member.id: member.priority - 1
-        for member in members
-        if member.id != rule.id and member.priority > rule.priority
-    }
-    _set_priorities(changes)
-    _commit("store rules")
+        db.session.delete(rule)
+        db.session.flush()
+        changes = {
+            member.id: member.priority - 1
+            for member in members
+            if member.id != rule.id and member.priority > rule.priority
+        }
+        _set_priorities(changes)
+
     logger.info("Deleted store rule %d; %d rules moved up", rule_id, len(changes))
 
 
@@ -498,26 +532,27 @@ def modify_priorities(priority_map: dict[str, int]) -> None:
         )
 
     group = groups.pop()
-    members = [
-        member
-        for member in _lock_consumer_rules({group.consumer_id})
-        if GroupKey.of(member) == group
-    ]
-    missing = sorted(member.id for member in members if member.id not in changes)
-    if missing:
-        raise InvalidParameter(
-            "The priority map must name every rule of the group; missing rule ids: "
-            + ", ".join(str(rule_id) for rule_id in missing)
+    with _write_transaction("store rule priorities"):
+        members = [
+            member
+            for member in _lock_consumer_rules({group.consumer_id})
+            if GroupKey.of(member) == group
+        ]
+        missing = sorted(member.id for member in members if member.id not in changes)
+        if missing:
+            raise InvalidParameter(
+                "The priority map must name every rule of the group; missing rule "
+                "ids: " + ", ".join(str(rule_id) for rule_id in missing)
+            )
+
+        _set_priorities(
+            {
+                rule_id: priority
+                for rule_id, priority in changes.items()
+                if rules[rule_id].priority != priority
+            }
         )
 
-    _set_priorities(
-        {
-            rule_id: priority
-            for rule_id, priority in changes.items()
-            if rules[rule_id].priority != priority
-        }
-    )
-    _commit("store rule priorities")
     logger.info("Modified priorities of store rules %s", sorted(changes))
 
 
