@@ -349,3 +349,26 @@ def test_strict_verifier_of_python_313(pki_dir):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"consumer.{helpers.CLOUD_CN}"
+
+
+def test_init_before_app_can_start(monkeypatch, tmp_path):
+    """In direct mode the app needs the key files that init writes."""
+    from click.testing import CliRunner
+    from flask.cli import ScriptInfo
+
+    from arrowhead_lite.security.cli import certs
+
+    monkeypatch.setenv("ARROWHEAD_TLS_MODE", "direct")
+    monkeypatch.setenv("ARROWHEAD_CERTS_DIR", str(tmp_path))
+    monkeypatch.setenv("ARROWHEAD_DATABASE_URL", "sqlite://")
+    monkeypatch.setenv("ARROWHEAD_CLOUD_NAME", "plant")
+    result = CliRunner().invoke(
+        certs,
+        ["init", "--dir", str(tmp_path)],
+        obj=ScriptInfo(app_import_path="arrowhead_lite"),
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        common_name(load_certificate(tmp_path / "sysop.pem"))
+        == "sysop.plant.operator.arrowhead.eu"
+    )
