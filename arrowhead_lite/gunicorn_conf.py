@@ -10,14 +10,11 @@ plain HTTP; in ``proxy`` mode bind it to a Unix socket that only nginx can
 open, or to a loopback address.
 """
 
-import logging
 import os
 import ssl
 import threading
 
 from arrowhead_lite import config as arrowhead_config
-
-logger = logging.getLogger(__name__)
 
 
 def _required_files(settings: dict) -> list[str]:

@@ -3,14 +3,16 @@
 Both servers get a PKI written by the ``certs`` CLI, a SQLite database migrated
 by ``flask db upgrade`` and free loopback ports. The same checks run against
 both. Certificate failures differ by mode: gunicorn rejects the TLS handshake,
-while nginx completes it and answers 401 with the Arrowhead error body.
+while nginx completes it and returns 401 with the Arrowhead error body.
 """
 
 import datetime
 import http.client
 import os
 import shutil
+import signal
 import socket
+import ssl
 import stat
 import subprocess
 import sys
@@ -563,3 +565,58 @@ def test_underscore_header_dropped(proxy_server):
         },
     )
     assert response.status_code == 401
+
+
+def served_serial(port: int, pki_dir: Path) -> int:
+    """Return the serial number of the certificate the server presents."""
+    from cryptography import x509
+
+    context = ssl.create_default_context(cafile=str(pki_dir / "truststore.pem"))
+    context.load_cert_chain(pki_dir / "sysop.pem", pki_dir / "sysop.key")
+    with socket.create_connection(("127.0.0.1", port), timeout=15) as raw:
+        with context.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
+            der = tls.getpeercert(binary_form=True)
+    return x509.load_der_x509_certificate(der).serial_number
+
+
+def test_reload_reads_renewed_certificate(e2e_pki, tmp_path):
+    """One worker caches its TLS context; SIGHUP starts a worker with new files."""
+    pki_dir = tmp_path / "pki"
+    shutil.copytree(e2e_pki.directory, pki_dir)
+    port = free_port()
+    environment = server_environment(
+        ARROWHEAD_TLS_MODE="direct",
+        ARROWHEAD_CERTS_DIR=str(pki_dir),
+        ARROWHEAD_DATABASE_URL=migrated_database(tmp_path),
+        ARROWHEAD_BIND=f"127.0.0.1:{port}",
+    )
+    log_path = tmp_path / "gunicorn.log"
+    process = start_gunicorn(environment, log_path)
+    try:
+        wait_until(
+            lambda: served_serial(port, pki_dir) > 0, process, log_path, "gunicorn"
+        )
+        first = served_serial(port, pki_dir)
+
+        authority = pki.load_authority(str(pki_dir))
+        renewed, key = pki.issue_certificate(
+            authority, f"serviceregistry.{helpers.CLOUD_CN}"
+        )
+        (pki_dir / "server.pem").write_bytes(
+            pki.certificate_pem(renewed, authority.certificate)
+        )
+        (pki_dir / "server.key").write_bytes(pki.private_key_pem(key))
+        cached = served_serial(port, pki_dir)
+
+        process.send_signal(signal.SIGHUP)
+        wait_until(
+            lambda: served_serial(port, pki_dir) == renewed.serial_number,
+            process,
+            log_path,
+            "the reloaded gunicorn",
+        )
+    finally:
+        stop(process)
+
+    assert cached == first
+    assert first != renewed.serial_number
