@@ -134,15 +134,19 @@ def test_system_pem_has_leaf_then_ca(pki_dir):
     assert chain[1] == load_certificate(pki_dir / "truststore.pem")
 
 
-def test_auth_key_pair_matches(pki_dir):
+def test_auth_key_pair_matches(tmp_path):
     from cryptography.hazmat.primitives import serialization
 
+    # A fresh folder: secure apps in other tests write their own key pair
+    # into the shared session PKI.
+    result = run_certs(tmp_path, "init")
     private_key = serialization.load_pem_private_key(
-        (pki_dir / "auth-private.pem").read_bytes(), password=None
+        (tmp_path / "auth-private.pem").read_bytes(), password=None
     )
     public_key = serialization.load_pem_public_key(
-        (pki_dir / "auth-public.pem").read_bytes()
+        (tmp_path / "auth-public.pem").read_bytes()
     )
+    assert result.exit_code == 0, result.output
     assert private_key.key_size == 2048
     assert private_key.public_key().public_numbers() == public_key.public_numbers()
 
