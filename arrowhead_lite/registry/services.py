@@ -941,9 +941,15 @@ def grouped() -> dict:
 # Helpers --------------------------------------------------------------------
 
 
+MAX_ID = 2**31 - 1
+
+
 def _check_id(record_id: int, label: str) -> None:
     if record_id < 1:
         raise InvalidParameter(f"{label} id must be greater than 0, not {record_id}.")
+    if record_id > MAX_ID:
+        # Larger ids never exist, and PostgreSQL rejects them as integers.
+        raise NotFound(f"{label} with id '{record_id}' does not exist.")
 
 
 def _delete_by_id(model, record_id: int, label: str) -> None:

@@ -116,6 +116,10 @@ HOSTILE_ENTRIES = {
     "address-label-too-long": _entry_with_provider(address="a" * 64 + ".com"),
     "uri-too-long": _entry(serviceUri="/" + "u" * 300),
     "uri-number": _entry(serviceUri=5),
+    "uri-nul": _entry(serviceUri="/a\x00b"),
+    "metadata-nul": _entry(metadata={"a": "x\x00y"}),
+    "metadata-key-nul": _entry(metadata={"a\x00": "x"}),
+    "authentication-info-nul": _entry_with_provider(authenticationInfo="k\x00"),
     "authentication-info-huge": _entry_with_provider(authenticationInfo="k" * 9000),
     "secure-number": _entry(secure=1),
     "end-of-validity-number": _entry(endOfValidity=1700000000),
@@ -172,3 +176,21 @@ def test_unknown_properties_are_ignored(client):
     body = _entry(unexpected={"a": 1})
     response = client.post("/serviceregistry/register", json=body)
     assert response.status_code == 201
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/serviceregistry/unregister?service_definition=temperature"
+        "&system_name=sensor&port=8080&service_uri=%00",
+        "/serviceregistry/unregister?service_definition=temperature%00"
+        "&system_name=sensor&port=8080",
+        "/serviceregistry/mgmt/servicedef/temp%00erature",
+    ],
+)
+def test_nul_in_url_is_400(app, client, url):
+    client.post("/serviceregistry/register", json=_entry())
+    before = row_counts(app)
+    response = client.open(url, method="GET" if "servicedef" in url else "DELETE")
+    assert_error(response, 400)
+    assert row_counts(app) == before
