@@ -42,6 +42,7 @@ from ..registry.query import QueryForm
 from ..registry.query import evaluate
 from .models import StoreRule
 from .schemas import FLAG_NAMES
+from .schemas import MAX_ID
 
 logger = logging.getLogger(__name__)
 
@@ -634,7 +635,7 @@ def find_consumer(system_id: int) -> System:
 
     :raises InvalidParameter: when no system has that id.
     """
-    consumer = db.session.get(System, system_id)
+    consumer = db.session.get(System, system_id) if system_id <= MAX_ID else None
     if consumer is None:
         raise NotFound(f"System with id {system_id} not found.")
     return consumer

@@ -35,6 +35,7 @@ from ..registry.names import normalize_interface_name
 from ..registry.names import normalize_service_definition
 from ..registry.schemas import SystemResponseSchema
 from .models import StoreRule
+from .schemas import MAX_ID
 from .services import SystemKey
 
 logger = logging.getLogger(__name__)
@@ -111,7 +112,7 @@ def get_rule(rule_id: int) -> StoreRule:
     if rule_id < 1:
         raise InvalidParameter(f"Store rule id must be at least 1, not {rule_id}.")
 
-    rule = db.session.get(StoreRule, rule_id)
+    rule = db.session.get(StoreRule, rule_id) if rule_id <= MAX_ID else None
     if rule is None:
         raise NotFound(f"Store rule with id {rule_id} not found.")
     attach_providers([rule])
@@ -505,6 +506,8 @@ def modify_priorities(priority_map: dict[str, int]) -> None:
             rule_id = int(key)
         except ValueError:
             raise BadPayload(f"Store rule id {key!r} is not an integer.") from None
+        if not 1 <= rule_id <= MAX_ID:
+            raise NotFound(f"Store rule with id {rule_id} not found.")
         if priority < 1:
             raise BadPayload(f"Priority {priority} of rule {rule_id} is below 1.")
         changes[rule_id] = priority
