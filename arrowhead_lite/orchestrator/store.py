@@ -37,6 +37,7 @@ from ..registry.schemas import SystemResponseSchema
 from .models import StoreRule
 from .schemas import MAX_ID
 from .services import SystemKey
+from .services import is_local_cloud
 
 logger = logging.getLogger(__name__)
 
@@ -281,10 +282,6 @@ def _resolve_items(items: list[dict]) -> tuple[list[_ResolvedItem], list[str]]:
 
     resolved: list[_ResolvedItem] = []
     seen: set[tuple[GroupKey, int]] = set()
-    own_cloud = (
-        current_app.config["ARROWHEAD_CLOUD_NAME"].lower(),
-        current_app.config["ARROWHEAD_CLOUD_OPERATOR"].lower(),
-    )
     for index, item in enumerate(items):
         problems = []
         consumer = consumers.get(item["consumer_system_id"])
@@ -315,10 +312,7 @@ def _resolve_items(items: list[dict]) -> tuple[list[_ResolvedItem], list[str]]:
             problems.append(f"priority {item['priority']} is below 1")
 
         cloud = item.get("cloud")
-        if cloud is not None and (
-            cloud["name"].strip().lower(),
-            cloud["operator"].strip().lower(),
-        ) != (own_cloud):
+        if not is_local_cloud(cloud):
             problems.append(
                 f"cloud {cloud['name']}.{cloud['operator']} is not this cloud, and "
                 "rules for other clouds need a Gatekeeper"
@@ -431,8 +425,8 @@ def _set_priorities(changes: dict[int, int]) -> None:
 def _write_transaction(records: str):
     """Commit the block's changes, turning a constraint violation into a 400.
 
-    A violation can only come from a concurrent request that the locks did not
-    serialise, so the message asks the client to retry.
+    After the validation and locks, a violation means a concurrent request
+    changed the same rules, so the message tells the client to retry.
     """
     try:
         yield
