@@ -104,11 +104,11 @@ def _decode(raw: bytes) -> object:
         return text
 
 
-def expect(response: Response, status: int, what: str) -> object:
+def expect(response: Response, status: int, step: str) -> object:
     """Return the body when ``response`` has ``status``; otherwise fail the step."""
     if response.status != status:
         raise StepFailed(
-            f"{what}: expected HTTP {status}, got {response.status}: {response.body}"
+            f"{step}: expected HTTP {status}, got {response.status}: {response.body}"
         )
     return response.body
 
@@ -143,13 +143,13 @@ class Demo:
                     sysop.request("GET", self.url("/serviceregistry/echo")).status
                     == 200
                 ):
-                    say("  arrowhead-lite answers.")
+                    say("  arrowhead-lite responds.")
                     return
             except OSError:
                 pass
             if time.monotonic() >= deadline:
                 raise StepFailed(
-                    f"arrowhead-lite does not answer at {self.server}. Start it with "
+                    f"arrowhead-lite does not respond at {self.server}. Start it with "
                     "'make run' in another terminal, wait for 'Listening at', "
                     "then run 'make demo' again."
                 )
@@ -257,7 +257,7 @@ class Demo:
             if provider.process.poll() is not None:
                 break
             try:
-                # Without a token the provider answers 401: it is up.
+                # Without a token the provider returns 401, so it is up.
                 if consumer.request("GET", url).status == 401:
                     return
             except OSError:
@@ -506,6 +506,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         Demo(args.server, certs, args.wait).run()
     except StepFailed as error:
+        say(f"FAILED: {error}")
+        return 1
+    except OSError as error:
         say(f"FAILED: {error}")
         return 1
     say("Demo finished: every step passed.")
