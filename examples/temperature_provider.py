@@ -8,6 +8,10 @@ Authorization public key from ``GET /authorization/publickey``.
 
     python examples/temperature_provider.py --name sensor-1 --port 9101 \\
         --certs certs --server https://127.0.0.1:8443 --celsius 21.5
+
+NOTE: the Werkzeug server completes TLS handshakes one at a time in its accept
+loop, so a client that connects and sends nothing stalls it. Serve a real
+provider with gunicorn.
 """
 
 import argparse

@@ -568,3 +568,22 @@ def test_allowed_callers(seeded_app, row):
 
         assert response.status_code != 401, (column, response.get_data(True))
         assert response.status_code < 500, (column, response.get_data(True))
+
+
+@pytest.mark.parametrize("system", ["consumer", "orchestrator"])
+def test_unknown_consumer_id_denied(seeded_app, system):
+    response = seeded_app.test_client().get(
+        f"{ORCH}/orchestration/99", environ_overrides=helpers.caller(system)
+    )
+
+    assert response.status_code == 401
+    assert response.json["exceptionType"] == "AUTH"
+
+
+def test_unknown_consumer_id_sysop_not_found(seeded_app):
+    response = seeded_app.test_client().get(
+        f"{ORCH}/orchestration/99", environ_overrides=helpers.caller("sysop")
+    )
+
+    assert response.status_code == 400
+    assert "not found" in response.json["errorMessage"]
