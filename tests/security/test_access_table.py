@@ -35,7 +35,7 @@ ERROR_KEYS = {"errorMessage", "errorCode", "exceptionType", "origin"}
 PORTS = {"consumer": 9000, "provider": 8080}
 SYSTEM_IDS = {"consumer": 1, "provider": 2}
 FOREIGN_CN = "consumer.othercloud.aitia.arrowhead.eu"
-# Flask's own route for files in arrowhead_lite/static, which contains no files.
+# Flask's own route for arrowhead_lite/static, a folder the package does not have.
 IGNORED_ENDPOINTS = {"static"}
 
 
