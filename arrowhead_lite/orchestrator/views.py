@@ -5,6 +5,7 @@ from flask import request
 
 from ..errors import InvalidParameter
 from ..errors import NotFound
+from ..errors import Unauthorized
 from ..paging import parse_page_request
 from ..payload import load_data
 from ..payload import load_json
@@ -13,6 +14,7 @@ from ..security.access import ANY_SYSTEM
 from ..security.access import SYSOP
 from ..security.access import allow
 from ..security.access import require_system
+from ..security.identity import current_identity
 from . import services
 from . import store
 from .explain import explain as explain_outcome
@@ -56,9 +58,20 @@ def orchestration():
 def orchestration_by_consumer(consumer_id: int):
     """Run the top-priority store orchestration for a consumer id.
 
-    In the secure modes only that consumer or sysop may ask.
+    In the secure modes only that consumer or sysop may ask. Other callers get
+    401 for unknown ids too, so they cannot tell which ids exist.
     """
-    consumer = services.find_consumer(_check_id(consumer_id, "Consumer system id"))
+    consumer_id = _check_id(consumer_id, "Consumer system id")
+    try:
+        consumer = services.find_consumer(consumer_id)
+    except NotFound:
+        identity = current_identity()
+        if identity is not None and not identity.is_sysop:
+            raise Unauthorized(
+                f"{identity.common_name} may run this orchestration only for "
+                "its own system id."
+            ) from None
+        raise
     require_system(consumer.system_name, allow_sysop=True)
     return _response(services.orchestrate_consumer(consumer))
 
