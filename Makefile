@@ -22,6 +22,8 @@ install: venv  ## Install the package and its test tools into .venv
 run: install  ## Migrate the SQLite database and serve on port 8443
 	$(BIN)/flask --app arrowhead_lite db upgrade
 	ARROWHEAD_TLS_MODE=$${ARROWHEAD_TLS_MODE:-off} \
+		$(BIN)/flask --app arrowhead_lite core publish
+	ARROWHEAD_TLS_MODE=$${ARROWHEAD_TLS_MODE:-off} \
 		$(BIN)/gunicorn -c python:arrowhead_lite.gunicorn_conf wsgi:app
 
 test: install  ## Run the whole test suite
