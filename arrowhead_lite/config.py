@@ -9,6 +9,7 @@ from typing import Any
 LABEL_PATTERN = re.compile(r"^[A-Za-z](?:[0-9A-Za-z-]*[0-9A-Za-z])?$")
 TLS_MODES = ("direct", "proxy", "off")
 BLUEPRINT_NAMES = ("registry", "authorization", "orchestrator")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class ConfigError(RuntimeError):
@@ -236,6 +237,13 @@ def validate(config: dict) -> None:
         raise ConfigError(
             f"ARROWHEAD_BLUEPRINTS={config['ARROWHEAD_BLUEPRINTS']!r} is invalid: "
             f"use a non-empty subset of {', '.join(BLUEPRINT_NAMES)}"
+        )
+
+    level = config["ARROWHEAD_LOG_LEVEL"]
+    if not isinstance(level, str) or level.upper() not in LOG_LEVELS:
+        raise ConfigError(
+            f"ARROWHEAD_LOG_LEVEL={level!r} is invalid: "
+            f"use one of {', '.join(LOG_LEVELS)}"
         )
 
     bind = config["ARROWHEAD_BIND"]

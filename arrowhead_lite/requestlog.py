@@ -13,16 +13,19 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def configure_logging(level: str) -> None:
-    """Send the ``arrowhead_lite`` loggers to stderr at ``level``, once."""
+    """Set the ``arrowhead_lite`` log level and log to stderr unless logging is set up.
+
+    A handler is added only when neither the package logger nor the root logger
+    has one, so a host that configures logging (pytest, dictConfig) keeps control.
+    """
     package_logger = logging.getLogger("arrowhead_lite")
     package_logger.setLevel(level.upper())
-    if package_logger.handlers:
+    if package_logger.handlers or logging.getLogger().handlers:
         return
 
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter(LOG_FORMAT))
     package_logger.addHandler(handler)
-    package_logger.propagate = False
 
 
 def _start_timer() -> None:
