@@ -2,12 +2,18 @@
 
 from marshmallow import fields
 from marshmallow import post_dump
+from marshmallow import validate
 
+from ..schemas import BoundedList
 from ..schemas import BoundedString
 from ..schemas import ContractSchema
 from ..schemas import Metadata
 from ..schemas import Port
+from ..schemas import Version
 from ..timestamps import Instant
+from .models import ADDRESS_TYPES
+from .models import SECURITY_TYPES
+from .names import MAX_INTERFACE_LENGTH
 
 MAX_AUTHENTICATION_INFO_LENGTH = 8192
 
@@ -91,3 +97,120 @@ entries_response = ServiceRegistryEntryResponseSchema(many=True)
 def list_response(schema, items, count: int) -> dict:
     """Return the ``{"data": [...], "count": n}`` list shape."""
     return {"data": schema.dump(items, many=True), "count": count}
+
+
+class EntryRequestSchema(ContractSchema):
+    """ServiceRegistryRequestDTO of register and the /mgmt entry endpoints.
+
+    Optional fields accept an explicit ``null``; ``version`` also accepts a
+    string of digits and ``endOfValidity`` an empty string.
+    """
+
+    service_definition = BoundedString(255, data_key="serviceDefinition", required=True)
+    provider_system = fields.Nested(
+        SystemRequestSchema, data_key="providerSystem", required=True
+    )
+    service_uri = BoundedString(
+        255, data_key="serviceUri", allow_none=True, load_default=None
+    )
+    end_of_validity = Instant(
+        data_key="endOfValidity", allow_none=True, load_default=None
+    )
+    secure = BoundedString(32, allow_none=True, load_default=None)
+    metadata = Metadata(load_default=None)
+    version = Version(allow_none=True, load_default=None)
+    interfaces = BoundedList(
+        BoundedString(MAX_INTERFACE_LENGTH), required=True, allow_none=False
+    )
+
+
+class EntryPatchSchema(EntryRequestSchema):
+    """A partial ServiceRegistryRequestDTO: only the given fields change."""
+
+    service_definition = BoundedString(255, data_key="serviceDefinition")
+    provider_system = fields.Nested(SystemRequestSchema, data_key="providerSystem")
+    service_uri = BoundedString(255, data_key="serviceUri", allow_none=True)
+    end_of_validity = Instant(data_key="endOfValidity", allow_none=True)
+    secure = BoundedString(32, allow_none=True)
+    metadata = Metadata()
+    version = Version(allow_none=True)
+    interfaces = BoundedList(BoundedString(MAX_INTERFACE_LENGTH))
+
+
+class SystemPatchSchema(ContractSchema):
+    """A partial SystemRequestDTO for PATCH /mgmt/systems/{id}."""
+
+    system_name = BoundedString(255, data_key="systemName")
+    address = BoundedString(255)
+    port = Port()
+    authentication_info = BoundedString(
+        MAX_AUTHENTICATION_INFO_LENGTH, data_key="authenticationInfo", allow_none=True
+    )
+    metadata = Metadata()
+
+
+class DefinitionRequestSchema(ContractSchema):
+    """ServiceDefinitionRequestDTO."""
+
+    service_definition = BoundedString(255, data_key="serviceDefinition", required=True)
+
+
+class InterfaceRequestSchema(ContractSchema):
+    """ServiceInterfaceRequestDTO."""
+
+    interface_name = BoundedString(
+        MAX_INTERFACE_LENGTH, data_key="interfaceName", required=True
+    )
+
+
+class QueryFormSchema(ContractSchema):
+    """ServiceQueryFormDTO; the enum lists use the reference's exact names."""
+
+    service_definition = BoundedString(
+        255, data_key="serviceDefinitionRequirement", required=True
+    )
+    interfaces = BoundedList(
+        BoundedString(MAX_INTERFACE_LENGTH),
+        data_key="interfaceRequirements",
+        allow_none=True,
+        load_default=None,
+    )
+    security_types = BoundedList(
+        fields.String(validate=validate.OneOf(SECURITY_TYPES)),
+        data_key="securityRequirements",
+        allow_none=True,
+        load_default=None,
+    )
+    metadata = Metadata(data_key="metadataRequirements", load_default=None)
+    version = Version(data_key="versionRequirement", allow_none=True, load_default=None)
+    min_version = Version(
+        data_key="minVersionRequirement", allow_none=True, load_default=None
+    )
+    max_version = Version(
+        data_key="maxVersionRequirement", allow_none=True, load_default=None
+    )
+    address_types = BoundedList(
+        fields.String(validate=validate.OneOf(ADDRESS_TYPES)),
+        data_key="providerAddressTypeRequirements",
+        allow_none=True,
+        load_default=None,
+    )
+    ping_providers = fields.Boolean(
+        data_key="pingProviders", allow_none=True, load_default=False
+    )
+
+
+class QueryFormListSchema(ContractSchema):
+    """ServiceQueryFormListDTO of /query/multi."""
+
+    forms = BoundedList(fields.Nested(QueryFormSchema), required=True)
+
+
+entry_request = EntryRequestSchema()
+entry_patch = EntryPatchSchema()
+system_request = SystemRequestSchema()
+system_patch = SystemPatchSchema()
+definition_request = DefinitionRequestSchema()
+interface_request = InterfaceRequestSchema()
+query_form = QueryFormSchema()
+query_form_list = QueryFormListSchema()
