@@ -113,6 +113,8 @@ def make_app(database, tmp_path):
             "ARROWHEAD_CLOUD_OPERATOR": helpers.CLOUD_OPERATOR,
         }
         config.update(settings)
+        if config["ARROWHEAD_TLS_MODE"] != "off":
+            helpers.write_authorization_keys(config["ARROWHEAD_CERTS_DIR"])
         app = create_app(config)
         apps.append(app)
         return app

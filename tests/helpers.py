@@ -34,6 +34,39 @@ def public_key_base64(name: str = "default") -> str:
     return base64.b64encode(der).decode()
 
 
+def authorization_public_key() -> rsa.RSAPublicKey:
+    """Return the Authorization public key of the apps the fixtures build."""
+    return rsa_key("authorization").public_key()
+
+
+def write_authorization_keys(directory) -> None:
+    """Write ``auth-private.pem`` and ``auth-public.pem`` unless they exist."""
+    import os
+
+    os.makedirs(directory, exist_ok=True)
+    private_path = os.path.join(directory, "auth-private.pem")
+    public_path = os.path.join(directory, "auth-public.pem")
+    if os.path.exists(private_path) or os.path.exists(public_path):
+        return
+
+    key = rsa_key("authorization")
+    with open(private_path, "wb") as private_file:
+        private_file.write(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+    with open(public_path, "wb") as public_file:
+        public_file.write(
+            key.public_key().public_bytes(
+                serialization.Encoding.PEM,
+                serialization.PublicFormat.SubjectPublicKeyInfo,
+            )
+        )
+
+
 @functools.cache
 def certificate_der(common_name: str) -> bytes:
     """Return a self-signed certificate for ``common_name`` in DER form."""
