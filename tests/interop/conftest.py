@@ -161,7 +161,7 @@ class Server:
 
 
 def server_environment(database: str, port: int, tls_mode: str, certs: Path | None):
-    """Return the environment of a server process: ours minus ARROWHEAD_*, plus these."""
+    """Return a server environment: ours without ARROWHEAD_*, plus these."""
     environment = {
         name: value
         for name, value in os.environ.items()
