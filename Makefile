@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 export ARROWHEAD_CERTS_DIR ?= certs
 
-.PHONY: help venv install run test lint format clean
+.PHONY: help venv install certs run test lint format clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "%-10s %s\n", $$1, $$2}'
@@ -19,12 +19,17 @@ venv: $(BIN)/activate
 install: venv  ## Install the package and its test tools into .venv
 	$(BIN)/pip install --quiet -e '.[test]'
 
-run: install  ## Migrate the SQLite database and serve on port 8443
+certs: install  ## Create the development PKI in certs/ unless it has a truststore.pem
+	@if [ -f "$(ARROWHEAD_CERTS_DIR)/truststore.pem" ]; then \
+		echo "Using the PKI in $(ARROWHEAD_CERTS_DIR)"; \
+	else \
+		$(BIN)/flask --app arrowhead_lite certs init --dir "$(ARROWHEAD_CERTS_DIR)"; \
+	fi
+
+run: certs  ## Migrate the SQLite database and serve https://127.0.0.1:8443 (mTLS)
 	$(BIN)/flask --app arrowhead_lite db upgrade
-	ARROWHEAD_TLS_MODE=$${ARROWHEAD_TLS_MODE:-off} \
-		$(BIN)/flask --app arrowhead_lite core publish
-	ARROWHEAD_TLS_MODE=$${ARROWHEAD_TLS_MODE:-off} \
-		$(BIN)/gunicorn -c python:arrowhead_lite.gunicorn_conf wsgi:app
+	$(BIN)/flask --app arrowhead_lite core publish
+	$(BIN)/gunicorn -c python:arrowhead_lite.gunicorn_conf wsgi:app
 
 test: install  ## Run the whole test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

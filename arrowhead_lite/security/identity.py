@@ -7,6 +7,7 @@ verification header and is verified again against the truststore. ``off``: no
 identities. Certificate headers are never read in ``direct`` or ``off`` mode.
 """
 
+import ipaddress
 import logging
 import os
 import socket
@@ -134,6 +135,12 @@ def _certificate_from_connection() -> x509.Certificate | None:
     if getpeercert is None:
         return None
 
+    # getpeercert() returns an empty dict for a certificate that the TLS layer
+    # did not validate, so a server started without cert_reqs=CERT_REQUIRED
+    # and ca_certs cannot pass an unchecked certificate on.
+    if not getpeercert():
+        return None
+
     der = getpeercert(binary_form=True)
     if not der:
         return None
@@ -176,7 +183,39 @@ def _peer_is_trusted_proxy() -> bool:
     family = getattr(connection, "family", None)
     if family == socket.AF_UNIX:
         return True
-    return request.remote_addr in current_app.config["ARROWHEAD_TRUSTED_PROXIES"]
+
+    try:
+        peer = ipaddress.ip_address(request.environ.get("REMOTE_ADDR", ""))
+    except ValueError:
+        return False
+
+    # An IPv4 peer on a dual-stack socket shows as ::ffff:a.b.c.d.
+    if isinstance(peer, ipaddress.IPv6Address) and peer.ipv4_mapped is not None:
+        peer = peer.ipv4_mapped
+    return any(
+        peer in network
+        for network in current_app.extensions["arrowhead_trusted_proxies"]
+    )
+
+
+def parse_trusted_proxies(entries: list[str]) -> list:
+    """Return the networks of ``ARROWHEAD_TRUSTED_PROXIES`` entries.
+
+    An entry is an address (``127.0.0.1``, ``::1``) or a network
+    (``10.0.0.0/24``).
+
+    :raises ConfigError: naming the first entry that is neither.
+    """
+    networks = []
+    for entry in entries:
+        try:
+            networks.append(ipaddress.ip_network(entry.strip(), strict=True))
+        except ValueError as error:
+            raise ConfigError(
+                f"ARROWHEAD_TRUSTED_PROXIES entry {entry!r} is invalid: {error}; "
+                "use IP addresses or networks such as 10.0.0.0/24"
+            ) from None
+    return networks
 
 
 def _issued_by_truststore(certificate: x509.Certificate) -> bool:
@@ -208,12 +247,28 @@ def load_truststore(path: str) -> list[x509.Certificate]:
 
 
 def init_app(app: Flask) -> None:
-    """Load the truststore for ``proxy`` mode and log the TLS mode."""
+    """Load the truststore and trusted proxies for ``proxy`` mode; log the mode.
+
+    :raises ConfigError: when ``ARROWHEAD_TRUSTED_PROXIES`` has an invalid entry
+        or the truststore exists but cannot be read.
+    """
     mode = app.config["ARROWHEAD_TLS_MODE"]
     app.extensions["arrowhead_truststore"] = []
+    app.extensions["arrowhead_trusted_proxies"] = parse_trusted_proxies(
+        app.config["ARROWHEAD_TRUSTED_PROXIES"]
+    )
     if mode == "proxy":
         path = os.path.join(certs_dir(app.config), "truststore.pem")
-        app.extensions["arrowhead_truststore"] = load_truststore(path)
+        if os.path.exists(path):
+            app.extensions["arrowhead_truststore"] = load_truststore(path)
+        else:
+            # The app still starts so that 'flask certs init' can create the
+            # file; gunicorn_conf refuses to serve in proxy mode without it.
+            logger.error(
+                "ARROWHEAD_TLS_MODE=proxy but %s is missing: every forwarded "
+                "certificate is rejected until it exists and the service restarts",
+                path,
+            )
 
     if mode == "off":
         logger.warning(
