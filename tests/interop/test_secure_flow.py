@@ -37,8 +37,15 @@ def _flask(certs_dir, *args: str) -> None:
         for name, value in os.environ.items()
         if not name.startswith("ARROWHEAD_")
     }
+    # In the secure modes the app loads the Authorization keys at start-up,
+    # which do not exist before certs init writes them.
     environment.update(
-        {"ARROWHEAD_CLOUD_NAME": "testcloud", "ARROWHEAD_CLOUD_OPERATOR": "aitia"}
+        {
+            "ARROWHEAD_CLOUD_NAME": "testcloud",
+            "ARROWHEAD_CLOUD_OPERATOR": "aitia",
+            "ARROWHEAD_TLS_MODE": "off",
+            "ARROWHEAD_CERTS_DIR": str(certs_dir),
+        }
     )
     result = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "arrowhead_lite", *args],
