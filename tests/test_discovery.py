@@ -185,3 +185,51 @@ def test_cli_publish_command(app):
     assert result.exit_code == 0, result.output
     assert "Published" in result.output
     assert {entry["system"] for entry in _entries(app)} == CORE_SYSTEMS
+
+
+def _query(client, definition: str, caller: str):
+    return client.post(
+        "/serviceregistry/query",
+        json={"serviceDefinitionRequirement": definition},
+        environ_overrides=helpers.caller(caller),
+    )
+
+
+def test_application_finds_orchestration_service(secure_app):
+    _publish(secure_app)
+    response = _query(secure_app.test_client(), "orchestration-service", "consumer")
+    assert response.status_code == 200, response.json
+    hits = response.json["serviceQueryData"]
+    assert [hit["serviceUri"] for hit in hits] == ["/orchestrator/orchestration"]
+    assert hits[0]["provider"]["systemName"] == "orchestrator"
+
+
+def test_application_finds_auth_public_key(secure_app):
+    _publish(secure_app)
+    response = _query(secure_app.test_client(), "auth-public-key", "consumer")
+    hits = response.json["serviceQueryData"]
+    assert [hit["serviceUri"] for hit in hits] == ["/authorization/publickey"]
+
+
+def test_application_cannot_query_private_core_service(secure_app):
+    _publish(secure_app)
+    response = _query(secure_app.test_client(), "token-generation", "consumer")
+    assert response.status_code == 401
+
+
+def test_app_serves_main_core_services(app):
+    served = {service.definition for service in discovery.served_services(app)}
+    expected = {
+        "service-register",
+        "service-unregister",
+        "register-system",
+        "unregister-system",
+        "pull-systems",
+        "service-query",
+        "authorization-control-intra",
+        "token-generation",
+        "token-generation-multi-service",
+        "auth-public-key",
+        "orchestration-service",
+    }
+    assert expected <= served

@@ -1,4 +1,4 @@
-"""The official client over mutual TLS (direct mode) with TOKEN and CERTIFICATE services.
+"""The official client over mutual TLS with TOKEN and CERTIFICATE services.
 
 The PKI comes from ``flask certs init/issue``. The provider fetches the
 Authorization public key and registers with its own key; the consumer
