@@ -30,57 +30,153 @@ CLIENT_REQUIREMENTS = (
     "fastapi<0.100",
     "cryptography==48.0.0",
 )
-CLIENT_SMOKE_IMPORT = "import arrowhead_client.client.implementations"
 PIP_TIMEOUT_SECONDS = 600
 START_TIMEOUT_SECONDS = 30
 DRIVER_TIMEOUT_SECONDS = 90
+PKI_SYSTEMS = ("quickstart-provider", "quickstart-consumer", "other-consumer")
 
 
-def _client_venv_is_ready(python: Path, marker: Path) -> bool:
-    if not python.exists() or not marker.exists():
-        return False
-    if marker.read_text() != "\n".join(CLIENT_REQUIREMENTS):
-        return False
-    check = subprocess.run(
-        [str(python), "-c", CLIENT_SMOKE_IMPORT], capture_output=True, timeout=60
-    )
-    return check.returncode == 0
+@dataclass(frozen=True)
+class ToolVenv:
+    """A virtualenv in the repository root for one third-party client."""
 
+    folder: Path
+    installs: tuple[tuple[str, ...], ...]
+    smoke_import: str
 
-def _create_client_venv(python: Path, marker: Path) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "venv", "--clear", str(CLIENT_VENV)],
-        check=True,
-        capture_output=True,
-    )
-    install = subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", *CLIENT_REQUIREMENTS],
-        capture_output=True,
-        text=True,
-        timeout=PIP_TIMEOUT_SECONDS,
-    )
-    if install.returncode != 0:
-        pytest.fail(
-            f"pip install {' '.join(CLIENT_REQUIREMENTS)} failed in {CLIENT_VENV}:\n"
-            f"{install.stdout[-3000:]}\n{install.stderr[-3000:]}"
+    @property
+    def python(self) -> Path:
+        return self.folder / "bin" / "python"
+
+    @property
+    def marker(self) -> Path:
+        return self.folder / "arrowhead-lite-requirements.txt"
+
+    def recipe(self) -> str:
+        return "\n".join(" ".join(packages) for packages in self.installs)
+
+    def is_ready(self) -> bool:
+        if not self.python.exists() or not self.marker.exists():
+            return False
+        if self.marker.read_text() != self.recipe():
+            return False
+        check = subprocess.run(
+            [str(self.python), "-c", self.smoke_import],
+            capture_output=True,
+            timeout=60,
         )
+        return check.returncode == 0
 
-    check = subprocess.run(
-        [str(python), "-c", CLIENT_SMOKE_IMPORT], capture_output=True, text=True
-    )
-    if check.returncode != 0:
-        pytest.fail(f"arrowhead-client does not import:\n{check.stderr[-3000:]}")
-    marker.write_text("\n".join(CLIENT_REQUIREMENTS))
+    def create(self) -> None:
+        """Create the virtualenv and run each pip install; fail the test on error."""
+        subprocess.run(
+            [sys.executable, "-m", "venv", "--clear", str(self.folder)],
+            check=True,
+            capture_output=True,
+        )
+        for packages in self.installs:
+            install = subprocess.run(
+                [str(self.python), "-m", "pip", "install", "--quiet", *packages],
+                capture_output=True,
+                text=True,
+                timeout=PIP_TIMEOUT_SECONDS,
+            )
+            if install.returncode != 0:
+                pytest.fail(
+                    f"pip install {' '.join(packages)} failed in {self.folder}:\n"
+                    f"{install.stdout[-3000:]}\n{install.stderr[-3000:]}"
+                )
+
+        check = subprocess.run(
+            [str(self.python), "-c", self.smoke_import],
+            capture_output=True,
+            text=True,
+        )
+        if check.returncode != 0:
+            pytest.fail(f"{self.smoke_import} failed:\n{check.stderr[-3000:]}")
+        self.marker.write_text(self.recipe())
+
+    def ensure(self) -> Path:
+        """Return the virtualenv's Python, creating the virtualenv when needed."""
+        if not self.is_ready():
+            self.create()
+        return self.python
+
+
+CLIENT_TOOL = ToolVenv(
+    CLIENT_VENV,
+    (CLIENT_REQUIREMENTS,),
+    "import arrowhead_client.client.implementations",
+)
+# pyrrowhead 0.5.0b0 pins pyyaml~=5.4.1, which does not build on Python 3.11,
+# and cryptography~=35.0, so it is installed without its dependencies and
+# these are chosen by hand: rich 10 for rich.console.RenderGroup, and requests
+# before 2.32, which rejects the list pyrrowhead passes as cert=.
+PYRROWHEAD_TOOL = ToolVenv(
+    ROOT / ".venv-pyrrowhead",
+    (
+        ("--no-deps", "pyrrowhead==0.5.0b0"),
+        (
+            "pyyaml>=6",
+            "yamlloader~=1.0.0",
+            "typer",
+            "click>=8",
+            "rich==10.*",
+            "jinja2~=3.0",
+            "requests>=2.26,<2.32",
+            "cryptography==48.0.0",
+        ),
+    ),
+    "import pyrrowhead.main",
+)
 
 
 @pytest.fixture(scope="session")
 def client_python() -> Path:
-    """Return the Python of the client virtualenv, creating it on first use."""
-    python = CLIENT_VENV / "bin" / "python"
-    marker = CLIENT_VENV / "arrowhead-lite-requirements.txt"
-    if not _client_venv_is_ready(python, marker):
-        _create_client_venv(python, marker)
-    return python
+    """Return the Python of the arrowhead-client virtualenv, creating it once."""
+    return CLIENT_TOOL.ensure()
+
+
+@pytest.fixture(scope="session")
+def pyrrowhead_python() -> Path:
+    """Return the Python of the pyrrowhead virtualenv, creating it once."""
+    return PYRROWHEAD_TOOL.ensure()
+
+
+def _flask(certs_dir, *args: str) -> None:
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("ARROWHEAD_")
+    }
+    # In the secure modes the app loads the Authorization keys at start-up,
+    # which do not exist before certs init writes them.
+    environment.update(
+        {
+            "ARROWHEAD_CLOUD_NAME": "testcloud",
+            "ARROWHEAD_CLOUD_OPERATOR": "aitia",
+            "ARROWHEAD_TLS_MODE": "off",
+            "ARROWHEAD_CERTS_DIR": str(certs_dir),
+        }
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "arrowhead_lite", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory):
+    """Write a PKI for cloud testcloud.aitia with the test systems' certificates."""
+    folder = tmp_path_factory.mktemp("pki")
+    _flask(folder, "certs", "init", "--dir", str(folder))
+    for name in PKI_SYSTEMS:
+        _flask(folder, "certs", "issue", name, "--dir", str(folder))
+    return folder
 
 
 def free_port() -> int:

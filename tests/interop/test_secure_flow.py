@@ -8,16 +8,12 @@ orchestrates, receives a token and consumes; the provider's own token check
 
 import base64
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 import requests
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from tests.interop.conftest import ROOT
 from tests.interop.conftest import free_port
 from tests.interop.conftest import port_is_open
 from tests.interop.conftest import run_driver
@@ -28,43 +24,6 @@ pytestmark = pytest.mark.interop
 PROVIDER = "quickstart-provider"
 CONSUMER = "quickstart-consumer"
 OTHER_CONSUMER = "other-consumer"
-SYSTEMS = (PROVIDER, CONSUMER, OTHER_CONSUMER)
-
-
-def _flask(certs_dir, *args: str) -> None:
-    environment = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith("ARROWHEAD_")
-    }
-    # In the secure modes the app loads the Authorization keys at start-up,
-    # which do not exist before certs init writes them.
-    environment.update(
-        {
-            "ARROWHEAD_CLOUD_NAME": "testcloud",
-            "ARROWHEAD_CLOUD_OPERATOR": "aitia",
-            "ARROWHEAD_TLS_MODE": "off",
-            "ARROWHEAD_CERTS_DIR": str(certs_dir),
-        }
-    )
-    result = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "arrowhead_lite", *args],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stderr
-
-
-@pytest.fixture(scope="session")
-def pki(tmp_path_factory):
-    """Write a PKI for cloud testcloud.aitia with the test systems' certificates."""
-    folder = tmp_path_factory.mktemp("pki")
-    _flask(folder, "certs", "init", "--dir", str(folder))
-    for name in SYSTEMS:
-        _flask(folder, "certs", "issue", name, "--dir", str(folder))
-    return folder
 
 
 def _public_key_of(pem_path) -> str:
