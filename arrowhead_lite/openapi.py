@@ -28,6 +28,7 @@ from marshmallow import Schema
 from marshmallow import fields
 
 from . import __version__
+from . import openapi_catalog
 from .schemas import ContractSchema
 from .schemas import Version
 from .security.access import public
@@ -80,6 +81,7 @@ class Description:
     content_type: str = "application/json"
     query: dict[str, tuple[str, str]] = field(default_factory=dict)
     summary: str | None = None
+    empty_response: bool = False
 
 
 # Endpoint -> Description, for views that are described without a decorator.
@@ -175,7 +177,11 @@ def _path_and_parameters(rule) -> tuple[str, list[dict]]:
 def _description_of(endpoint: str, view) -> Description | None:
     if endpoint in _DESCRIPTIONS:
         return _DESCRIPTIONS[endpoint]
-    return getattr(view, "openapi_description", None)
+    if hasattr(view, "openapi_description"):
+        return view.openapi_description
+
+    arguments = openapi_catalog.description_arguments(endpoint, PAGING_QUERY)
+    return None if arguments is None else Description(**arguments)
 
 
 def _operation(rule, view, method: str, path_parameters: list[dict]) -> dict:
@@ -240,12 +246,10 @@ def _responses(description: Description, method: str, is_public: bool) -> dict:
         schema = _schema_object(description.response, description.response_many)
     else:
         schema = {"type": "string"}
-    responses: dict[str, Any] = {
-        str(status): {
-            "description": "Success",
-            "content": {description.content_type: {"schema": schema}},
-        }
-    }
+    success: dict[str, Any] = {"description": "Success"}
+    if method != "DELETE" and not description.empty_response:
+        success["content"] = {description.content_type: {"schema": schema}}
+    responses: dict[str, Any] = {str(status): success}
 
     for code, text in ERROR_STATUSES.items():
         if is_public and code == 401:

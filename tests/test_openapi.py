@@ -6,6 +6,7 @@ from flask import Blueprint
 from openapi_spec_validator import validate
 
 from arrowhead_lite import openapi
+from arrowhead_lite import openapi_catalog
 from arrowhead_lite.registry.schemas import SystemRequestSchema
 from arrowhead_lite.registry.schemas import SystemResponseSchema
 from arrowhead_lite.security.access import SYSOP
@@ -185,3 +186,40 @@ def test_unknown_docs_asset_is_404(client):
     response = client.get("/docs/secret.py")
     assert response.status_code == 404
     assert response.json["errorCode"] == 404
+
+
+def test_catalog_names_only_routed_endpoints(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert set(openapi_catalog.CATALOG) <= endpoints
+
+
+def test_catalog_schemas_exist(app):
+    for endpoint in openapi_catalog.CATALOG:
+        arguments = openapi_catalog.description_arguments(endpoint, {})
+        assert arguments is not None, endpoint
+
+
+def test_core_endpoints_have_schemas(client):
+    document = client.get("/openapi.json").json
+    register = document["paths"]["/serviceregistry/register"]["post"]
+    body = register["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/EntryRequest"}
+    orchestration = document["paths"]["/orchestrator/orchestration"]["post"]
+    reply = orchestration["responses"]["200"]["content"]["application/json"]
+    items = reply["schema"]["properties"]["response"]["items"]
+    assert items == {"$ref": "#/components/schemas/OrchestrationResult"}
+
+
+def test_list_endpoints_document_count_and_paging(client):
+    document = client.get("/openapi.json").json
+    operation = document["paths"]["/serviceregistry/mgmt/systems"]["get"]
+    schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    assert set(schema["properties"]) == {"data", "count"}
+    names = {parameter["name"] for parameter in operation["parameters"]}
+    assert set(openapi.PAGING_QUERY) <= names
+
+
+def test_delete_success_has_no_body(client):
+    document = client.get("/openapi.json").json
+    operation = document["paths"]["/serviceregistry/mgmt/systems/{system_id}"]
+    assert "content" not in operation["delete"]["responses"]["200"]
