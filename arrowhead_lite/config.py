@@ -162,6 +162,20 @@ def load(config: dict, instance_path: str, test_config: dict | None) -> None:
     _derive_flask_settings(config)
 
 
+def load_settings() -> dict:
+    """Return the settings as ``create_app()`` reads them, without building an app.
+
+    :raises ConfigError: when a setting is invalid; the message names the setting.
+    """
+    from flask import Flask
+
+    # A bare Flask object finds the same instance folder as create_app().
+    instance_path = Flask("arrowhead_lite", instance_relative_config=True).instance_path
+    settings: dict = {}
+    load(settings, instance_path, None)
+    return settings
+
+
 def _load_instance_file(config: dict, instance_path: str) -> None:
     path = os.path.join(instance_path, "config.py")
     if not os.path.exists(path):

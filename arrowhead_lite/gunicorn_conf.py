@@ -10,25 +10,11 @@ plain HTTP; in ``proxy`` mode bind it to a Unix socket that only nginx can
 open, or to a loopback address.
 """
 
-import logging
 import os
 import ssl
 import threading
 
-from flask import Flask
-
 from arrowhead_lite import config as arrowhead_config
-
-logger = logging.getLogger(__name__)
-
-
-def _load_settings() -> dict:
-    # A bare Flask object finds the same instance folder as create_app(),
-    # without opening the database in the master process.
-    instance_path = Flask("arrowhead_lite", instance_relative_config=True).instance_path
-    settings: dict = {}
-    arrowhead_config.load(settings, instance_path, None)
-    return settings
 
 
 def _required_files(settings: dict) -> list[str]:
@@ -41,7 +27,9 @@ def _required_files(settings: dict) -> list[str]:
     return [os.path.join(directory, name) for name in names]
 
 
-settings = _load_settings()
+# The master process reads the settings without building the app, so no
+# database connection is open across the fork.
+settings = arrowhead_config.load_settings()
 tls_mode = settings["ARROWHEAD_TLS_MODE"]
 
 missing = [path for path in _required_files(settings) if not os.path.exists(path)]

@@ -11,6 +11,8 @@ from .errors import BadPayload
 from .errors import InvalidParameter
 from .extensions import db
 
+MAX_PAGING_VALUE = 2**31 - 1
+
 
 @dataclass(frozen=True)
 class PageRequest:
@@ -65,11 +67,20 @@ def _optional_int(args: MultiDict, name: str) -> int | None:
     if text is None or text.strip() == "":
         return None
     try:
-        return int(text)
+        value = int(text)
     except ValueError:
         raise BadPayload(
             f"Query parameter {name}={text!r} is not an integer."
         ) from None
+
+    # Java's Integer bound, as in the reference, which also keeps the offset
+    # within the databases' 64-bit integers.
+    if abs(value) > MAX_PAGING_VALUE:
+        raise BadPayload(
+            f"Query parameter {name}={text!r} is outside -{MAX_PAGING_VALUE} to "
+            f"{MAX_PAGING_VALUE}."
+        )
+    return value
 
 
 def paginate(

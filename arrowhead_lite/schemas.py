@@ -66,8 +66,14 @@ class Version(fields.Field):
         return value
 
 
+def reject_nul(value: str) -> None:
+    """Reject NUL characters, which PostgreSQL cannot store in text columns."""
+    if "\x00" in value:
+        raise ValidationError("Must not contain NUL (U+0000) characters.")
+
+
 class BoundedString(fields.String):
-    """A string with a maximum length."""
+    """A string with a maximum length and no NUL characters."""
 
     def __init__(self, max_length: int, **kwargs):
         validators = list(kwargs.pop("validate", None) or [])
@@ -76,6 +82,7 @@ class BoundedString(fields.String):
                 max=max_length, error=f"Must be at most {max_length} characters."
             )
         )
+        validators.append(reject_nul)
         super().__init__(validate=validators, **kwargs)
 
 

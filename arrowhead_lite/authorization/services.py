@@ -231,7 +231,7 @@ def create_rules(
     the reference does. Unlike the reference, several providers together with
     several definitions are accepted (their full cross product). A rule that
     already exists for a (consumer, provider, definition) is left unchanged and
-    is not in the result; the database's unique constraint decides this, so
+    is not in the result. The database's unique constraint decides this, so
     concurrent requests cannot create duplicates.
 
     :returns: the rules created now, by id.
@@ -314,9 +314,14 @@ def create_rules(
 
 def _insert(table):
     """Return an INSERT with ``on_conflict_do_nothing`` for the session's database."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
         return postgresql.insert(table)
-    return sqlite.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(
+        f"rule creation supports SQLite and PostgreSQL, not {dialect}"
+    )
 
 
 def _check_ids_exist(
@@ -409,7 +414,7 @@ def _check_rule_id(rule_id: int) -> None:
 
 @dataclass(frozen=True)
 class CheckResult:
-    """The answer to an intra-cloud check: provider id -> allowed interface ids."""
+    """The result of an intra-cloud check: provider id -> allowed interface ids."""
 
     consumer: System
     service_definition_id: int

@@ -23,7 +23,7 @@ bp = Blueprint("authorization", __name__, url_prefix="/authorization")
 RULE_EDITORS = (SYSOP, core("onboardingcontroller", "mscv"))
 RULE_CHECKERS = core("orchestrator", "gatekeeper")
 TOKEN_REQUESTERS = core("orchestrator", "choreographer")
-# The reference answers token/multi for any number of requests; this bounds it.
+# The reference accepts any number of token/multi requests; this bounds the work.
 MAX_MULTI_TOKEN_REQUESTS = 64
 
 

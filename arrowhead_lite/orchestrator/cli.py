@@ -10,6 +10,7 @@ from typing import NoReturn
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from ..errors import ArrowheadError
@@ -51,6 +52,7 @@ def _fail(error: ArrowheadError) -> NoReturn:
     help="Print every registry candidate with the reason it was kept or dropped.",
 )
 @json_option
+@with_appcontext
 def orchestrate_command(request_file, explain: bool, as_json: bool) -> None:
     """Run the orchestration request in REQUEST_FILE (JSON; - reads stdin).
 

@@ -139,21 +139,15 @@ class OrchestrationResultSchema(ContractSchema):
     because one real client rejects null there.
     """
 
-    provider = fields.Function(
-        lambda result: SystemResponseSchema().dump(result.entry.provider)
+    provider = fields.Nested(SystemResponseSchema, attribute="entry.provider")
+    service = fields.Nested(
+        ServiceDefinitionResponseSchema, attribute="entry.service_definition"
     )
-    service = fields.Function(
-        lambda result: ServiceDefinitionResponseSchema().dump(
-            result.entry.service_definition
-        )
-    )
-    service_uri = fields.Function(
-        lambda result: result.entry.service_uri, data_key="serviceUri"
-    )
-    secure = fields.Function(lambda result: result.entry.secure)
+    service_uri = fields.String(attribute="entry.service_uri", data_key="serviceUri")
+    secure = fields.String(attribute="entry.secure")
     metadata = fields.Function(lambda result: dict(result.entry.metadata_ or {}))
     interfaces = fields.List(fields.Nested(ServiceInterfaceResponseSchema))
-    version = fields.Function(lambda result: result.entry.version)
+    version = fields.Integer(attribute="entry.version")
     authorization_tokens = fields.Function(
         lambda result: dict(result.tokens), data_key="authorizationTokens"
     )

@@ -186,7 +186,7 @@ def validate_form(form: dict) -> None:
                 "InterfaceRequirement is null or blank: store orchestration with a "
                 "requested service needs exactly one interface requirement."
             )
-        if len(requested["interfaces"]) > 1:
+        if len(interfaces) > 1:
             raise BadPayload(
                 "InterfaceRequirement must not have more than one element in store "
                 "orchestration."
@@ -218,8 +218,8 @@ def local_preferred_providers(form: dict) -> list[SystemKey]:
 def find_requester(system: dict) -> System:
     """Return the registered system a request names as its requester.
 
-    The system is found by name, address and port; failing that, by name when
-    exactly one registered system has that name, because some clients send a
+    The system is found by name, address and port. Failing that, the only
+    registered system with that name is used, because some clients send a
     default address and port.
 
     :raises InvalidParameter: naming the requester when no single system matches.
@@ -554,8 +554,9 @@ def requested_store_orchestration(
     """Return the provider of the highest-priority store rule that works.
 
     The rules for the requester, service and interface are tried in priority
-    order; the first whose provider the registry offers, an authorization rule
-    allows and, for ``TOKEN`` services, a token can be issued for, is the result.
+    order. The result is the first rule's provider that the registry offers and
+    an authorization rule allows, and that gets a token if the service is
+    ``TOKEN``.
     """
     requested = form["requested_service"]
     query_form = build_query_form(requested, form["flags"])

@@ -17,6 +17,7 @@ from sqlalchemy import case
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
 
 from ..errors import BadPayload
 from ..errors import Duplicate
@@ -148,9 +149,9 @@ def attach_providers(rules: list[StoreRule]) -> None:
 def create_rules(items: list[dict]) -> list[StoreRule]:
     """Store a list of rules in one transaction, or none of them.
 
-    A rule whose requested priority is taken is inserted there and the rules at
-    and after it move down by one; otherwise it is appended after the group's
-    last rule, and the first rule of a group gets priority 1.
+    The first rule of a group gets priority 1. A rule whose requested priority is
+    taken is inserted there, and the rules at and after it move down by one.
+    Any other rule is appended after the group's last rule.
 
     :param items: ``StoreRuleRequestSchema`` load results.
     :returns: the created rules, in request order.
@@ -364,11 +365,14 @@ def _load_providers(systems: list[dict]) -> dict[SystemKey, System]:
 
 
 def _lock_consumer_rules(consumer_ids: set[int]) -> list[StoreRule]:
+    # PostgreSQL cannot lock the outer-joined eager loads, so they are left out.
     statement = (
         select(StoreRule)
+        .options(lazyload("*"))
         .where(StoreRule.consumer_system_id.in_(consumer_ids))
         .order_by(StoreRule.id)
-        .with_for_update()
+        .with_for_update(of=StoreRule)
+        .execution_options(populate_existing=True)
     )
     return list(db.session.execute(statement).unique().scalars().all())
 
@@ -377,8 +381,8 @@ def _set_priorities(changes: dict[int, int]) -> None:
     """Give rules new priorities in two statements that never collide.
 
     The first statement moves the changed rows to negative priorities, which no
-    other row uses; the second sets the final values, which are unique within the
-    group once the changed rows have left their old ones.
+    other row uses. The second sets the final values, which are unique within
+    the group once the changed rows have left their old ones.
     """
     if not changes:
         return
@@ -398,14 +402,14 @@ def _set_priorities(changes: dict[int, int]) -> None:
     )
 
 
-def _commit(what: str) -> None:
+def _commit(records: str) -> None:
     try:
         db.session.commit()
     except IntegrityError as error:
         db.session.rollback()
-        logger.warning("Storing %s violated a constraint: %s", what, error.orig)
+        logger.warning("Storing %s violated a constraint: %s", records, error.orig)
         raise Duplicate(
-            f"The {what} conflict with rules stored at the same time; retry the "
+            f"The {records} conflict with rules stored at the same time; retry the "
             "request."
         ) from None
 

@@ -80,13 +80,13 @@ def list_systems(as_json: bool) -> None:
         ["ID", "NAME", "ADDRESS", "PORT", "AUTH INFO"],
         [
             [
-                s.id,
-                s.system_name,
-                s.address,
-                s.port,
-                "yes" if s.authentication_info else "no",
+                system.id,
+                system.system_name,
+                system.address,
+                system.port,
+                "yes" if system.authentication_info else "no",
             ]
-            for s in systems
+            for system in systems
         ],
     )
 

@@ -1,9 +1,13 @@
 """JSON contracts of the Service Registry: systems, definitions, interfaces, entries."""
 
+from marshmallow import ValidationError
 from marshmallow import fields
 from marshmallow import post_dump
 from marshmallow import validate
 
+from ..schemas import MAX_METADATA_ENTRIES
+from ..schemas import MAX_METADATA_KEY_LENGTH
+from ..schemas import MAX_METADATA_VALUE_LENGTH
 from ..schemas import BoundedList
 from ..schemas import BoundedString
 from ..schemas import ContractSchema
@@ -163,6 +167,32 @@ class InterfaceRequestSchema(ContractSchema):
     )
 
 
+class MetadataRequirements(fields.Dict):
+    """``metadataRequirements``: a string map whose null values match anything."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("allow_none", True)
+        super().__init__(
+            keys=BoundedString(MAX_METADATA_KEY_LENGTH),
+            values=BoundedString(MAX_METADATA_VALUE_LENGTH, allow_none=True),
+            **kwargs,
+        )
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, dict) and len(value) > MAX_METADATA_ENTRIES:
+            raise ValidationError(
+                f"Metadata has more than {MAX_METADATA_ENTRIES} entries."
+            )
+        result = super()._deserialize(value, attr, data, **kwargs)
+        trimmed = {
+            key.strip(): None if item is None else item.strip()
+            for key, item in result.items()
+        }
+        if len(trimmed) != len(result):
+            raise ValidationError("Metadata keys are identical after trimming.")
+        return trimmed
+
+
 class QueryFormSchema(ContractSchema):
     """ServiceQueryFormDTO; the enum lists use the reference's exact names."""
 
@@ -181,7 +211,7 @@ class QueryFormSchema(ContractSchema):
         allow_none=True,
         load_default=None,
     )
-    metadata = Metadata(data_key="metadataRequirements", load_default=None)
+    metadata = MetadataRequirements(data_key="metadataRequirements", load_default=None)
     version = Version(data_key="versionRequirement", allow_none=True, load_default=None)
     min_version = Version(
         data_key="minVersionRequirement", allow_none=True, load_default=None

@@ -90,7 +90,7 @@ def normalize_system_name(text: str, *, reject_reserved: bool = False) -> str:
 
     if reject_reserved and name in names.CORE_SYSTEM_NAMES:
         raise InvalidParameter(
-            f"System name '{name}' is reserved for a core system; choose another."
+            f"System name '{name}' is reserved for a core system. Choose another name."
         )
     return name
 
@@ -104,7 +104,7 @@ def normalize_system_address(text: str) -> tuple[str, str]:
         return normalize_address(text, address_policy())
     except ValueError as error:
         raise BadPayload(
-            f"{error} Address detection process was skipped; send a valid address."
+            f"{error} Address detection process was skipped, so send a valid address."
         ) from None
 
 
@@ -143,12 +143,14 @@ def normalize_interfaces(texts: Iterable[str]) -> list[str]:
             result.append(name)
 
     if not result:
-        raise BadPayload("Interfaces list is null or empty; give at least one.")
+        raise BadPayload(
+            "Interfaces list is null or empty. Give at least one interface."
+        )
     return result
 
 
 def normalize_security_type(text: str | None) -> str:
-    """Return the security type; ``None`` means ``NOT_SECURE``.
+    """Return the upper-case security type, ``NOT_SECURE`` for ``None``.
 
     :raises BadPayload: for a value other than NOT_SECURE, CERTIFICATE or TOKEN.
     """
@@ -158,7 +160,7 @@ def normalize_security_type(text: str | None) -> str:
     value = text.strip().upper()
     if value not in SECURITY_TYPES:
         raise BadPayload(
-            f"Security type is not valid: {text!r}; use one of "
+            f"Security type is not valid: {text!r}. Use one of "
             f"{', '.join(SECURITY_TYPES)}."
         )
     return value
@@ -170,8 +172,8 @@ def _check_security(secure: str, authentication_info: str | None) -> None:
 
     if current_app.config["ARROWHEAD_TLS_MODE"] == "off":
         raise InvalidParameter(
-            "ServiceRegistry insecure mode can not handle secure services; "
-            "register with secure NOT_SECURE or run with a TLS mode."
+            "ServiceRegistry insecure mode can not handle secure services. "
+            "Register with secure NOT_SECURE or run with a TLS mode."
         )
     if not authentication_info or not authentication_info.strip():
         raise BadPayload(
@@ -240,7 +242,7 @@ def find_or_create_definition(name: str) -> ServiceDefinition:
 
     The change is flushed, not committed.
 
-    :param name: the definition as sent; it is normalised here.
+    :param name: the definition as sent, normalised here.
     :raises BadPayload: when the name is blank or invalid.
     """
     name = normalize_definition(name)
@@ -269,21 +271,21 @@ def find_or_create_interfaces(interface_names: Iterable[str]) -> list[ServiceInt
 
     The change is flushed, not committed.
 
-    :param interface_names: names as sent; they are normalised here.
+    :param interface_names: names as sent, normalised here.
     :raises BadPayload: when the list is empty or a name is invalid.
     """
-    wanted = normalize_interfaces(interface_names)
-    found = _select_interfaces(wanted)
-    missing = sorted(set(wanted) - set(found))
+    requested = normalize_interfaces(interface_names)
+    found = _select_interfaces(requested)
+    missing = sorted(set(requested) - set(found))
     if missing:
         # Sorted inserts keep the lock order equal across concurrent requests.
         for name in missing:
             _insert_ignoring_conflict(
                 ServiceInterface, {"interface_name": name}, ["interface_name"]
             )
-        found = _select_interfaces(wanted)
+        found = _select_interfaces(requested)
         logger.info("Created interfaces %s", ", ".join(missing))
-    return [found[name] for name in wanted]
+    return [found[name] for name in requested]
 
 
 def _select_system(name: str, address: str, port: int) -> System | None:
@@ -321,7 +323,7 @@ def _find_or_create_system(
 def find_system(name: str, address: str, port: int) -> System | None:
     """Return the system with this name, address and port, or None.
 
-    :param name: the name as sent; it is normalised here, as is ``address``.
+    :param name: the name as sent, normalised here like ``address``.
     :raises BadPayload: when the name or the address is invalid.
     """
     name = normalize_system_name(name)
@@ -380,7 +382,7 @@ def create_system(data: dict, *, reject_reserved: bool = True) -> System:
 def update_system(system_id: int, data: dict, *, partial: bool) -> System:
     """Replace (PUT) or merge (PATCH) a system's fields and commit.
 
-    With ``partial`` only the given fields change; otherwise ``authenticationInfo``
+    With ``partial`` only the given fields change. Otherwise ``authenticationInfo``
     and ``metadata`` are replaced, even by null.
 
     :raises BadPayload: for an empty PATCH.
@@ -388,7 +390,7 @@ def update_system(system_id: int, data: dict, *, partial: bool) -> System:
     :raises Duplicate: when the new name, address and port are taken.
     """
     if partial and not data:
-        raise BadPayload("Patch request is empty; give at least one field.")
+        raise BadPayload("Patch request is empty. Give at least one field.")
 
     system = get_system(system_id)
     name = system.system_name
@@ -420,7 +422,7 @@ def update_system(system_id: int, data: dict, *, partial: bool) -> System:
 
 
 def delete_system(system_id: int) -> None:
-    """Delete a system and commit; the database cascades to its entries and rules.
+    """Delete a system and commit, cascading to its entries and rules.
 
     Orchestrator store rules that name the system as provider stay.
 
@@ -506,7 +508,7 @@ def update_definition(definition_id: int, text: str) -> ServiceDefinition:
 
 
 def delete_definition(definition_id: int) -> None:
-    """Delete a service definition; its entries and rules go with it.
+    """Delete a service definition with its entries and rules, and commit.
 
     :raises NotFound: when no such definition exists.
     """
@@ -570,7 +572,7 @@ def update_interface(interface_id: int, text: str) -> ServiceInterface:
 
 
 def delete_interface(interface_id: int) -> None:
-    """Delete an interface; entry and rule links and store rules go with it.
+    """Delete an interface with its entry and rule links and store rules.
 
     :raises NotFound: when no such interface exists.
     """
@@ -624,12 +626,12 @@ def entries_of_provider(system_id: int) -> list[ServiceRegistryEntry]:
 
 
 def entries_of_definitions(definitions: Iterable[str]) -> list[ServiceRegistryEntry]:
-    """Return the entries of the named definitions; unknown names are skipped."""
-    wanted = {name.strip().lower() for name in definitions if isinstance(name, str)}
+    """Return the entries of the named definitions, skipping unknown names."""
+    requested = {name.strip().lower() for name in definitions if isinstance(name, str)}
     statement = (
         select(ServiceRegistryEntry)
         .join(ServiceRegistryEntry.service_definition)
-        .where(ServiceDefinition.service_definition.in_(wanted))
+        .where(ServiceDefinition.service_definition.in_(requested))
         .order_by(ServiceRegistryEntry.id)
     )
     return list(db.session.execute(statement).unique().scalars().all())
@@ -683,9 +685,9 @@ def register_entry(
 ) -> ServiceRegistryEntry:
     """Register a service from a loaded ServiceRegistryRequestDTO and commit.
 
-    The provider system is found or created; if it exists, its
-    ``authenticationInfo`` and ``metadata`` are replaced by the request's, even
-    by null, as the reference does. A duplicate changes nothing.
+    The provider system is found or created. An existing provider gets the
+    request's ``authenticationInfo`` and ``metadata``, even null ones, as in the
+    reference. A duplicate changes nothing.
 
     :param data: ``EntryRequestSchema`` output: ``service_definition``,
         ``provider_system`` (``system_name``, ``address``, ``port``,
@@ -724,7 +726,7 @@ def replace_entry(entry_id: int, data: dict) -> ServiceRegistryEntry:
 def patch_entry(entry_id: int, data: dict) -> ServiceRegistryEntry:
     """Change the given fields of an entry (PATCH) and commit.
 
-    Null and missing fields keep their value; in particular a PATCH without
+    Null and missing fields keep their value. So a PATCH without
     ``secure`` keeps the security type, where the reference resets it to
     NOT_SECURE.
 
@@ -734,7 +736,7 @@ def patch_entry(entry_id: int, data: dict) -> ServiceRegistryEntry:
     """
     changes = {key: value for key, value in data.items() if value is not None}
     if not changes:
-        raise BadPayload("Patch request is empty; give at least one field.")
+        raise BadPayload("Patch request is empty. Give at least one field.")
 
     entry = get_entry(entry_id)
     merged = {
@@ -826,7 +828,7 @@ def unregister_entries(
 ) -> int:
     """Delete a provider's entries of one definition and commit.
 
-    With ``service_uri`` only the entry at that URI goes; without it every entry
+    With ``service_uri`` only the entry at that URI goes. Without it every entry
     of the definition and provider goes. Without ``address`` the provider is the
     only system with this name and port.
 
@@ -886,7 +888,7 @@ def _unregister_provider(system_name: str, address: str | None, port: int) -> Sy
         raise NotFound(f"No system with name: {name} and port: {port}")
     if len(systems) > 1:
         raise InvalidParameter(
-            f"Several systems have name {name} and port {port}; give the address."
+            f"Several systems have name {name} and port {port}. Give the address."
         )
     return systems[0]
 
@@ -895,7 +897,7 @@ def purge_expired(now: datetime) -> int:
     """Delete every entry whose ``endOfValidity`` is before ``now`` and commit.
 
     :param now: an aware UTC datetime.
-    :returns: the number of entries deleted; 0 when none had expired.
+    :returns: the number of entries deleted, 0 when none had expired.
     """
     statement = select(ServiceRegistryEntry.id).where(
         ServiceRegistryEntry.end_of_validity.is_not(None),
@@ -939,9 +941,15 @@ def grouped() -> dict:
 # Helpers --------------------------------------------------------------------
 
 
+MAX_ID = 2**31 - 1
+
+
 def _check_id(record_id: int, label: str) -> None:
     if record_id < 1:
         raise InvalidParameter(f"{label} id must be greater than 0, not {record_id}.")
+    if record_id > MAX_ID:
+        # Larger ids never exist, and PostgreSQL rejects them as integers.
+        raise NotFound(f"{label} with id '{record_id}' does not exist.")
 
 
 def _delete_by_id(model, record_id: int, label: str) -> None:

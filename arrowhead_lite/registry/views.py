@@ -63,6 +63,14 @@ PUBLIC_CORE_SERVICE_QUERY = Rule(
 ANY_CORE_SYSTEM = core(*names.CORE_SYSTEM_NAMES)
 
 
+@bp.before_request
+def _reject_nul_in_url() -> None:
+    """Reject NUL characters in the path or query, which PostgreSQL cannot compare."""
+    texts = [request.path, *request.args.keys(), *request.args.values()]
+    if any("\x00" in text for text in texts):
+        raise BadPayload("The URL must not contain NUL (%00) characters.")
+
+
 def _empty_response() -> Response:
     return Response(b"", status=200, content_type="application/json")
 

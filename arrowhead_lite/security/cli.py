@@ -1,12 +1,40 @@
-"""The ``certs`` commands: write and extend the development PKI."""
+"""The ``certs`` commands: write and extend the development PKI.
+
+The group is a plain click group, also published as a ``flask.commands`` entry
+point, so that it runs while the app itself cannot start: in the secure TLS
+modes ``create_app()`` needs the very key files that ``certs init`` writes.
+"""
+
+import logging
 
 import click
-from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import NoAppException
+from flask.cli import ScriptInfo
 
+from .. import config
 from . import pki
 
-certs = AppGroup("certs", help="Create development certificates (not for production).")
+logger = logging.getLogger(__name__)
+
+certs = click.Group(
+    "certs", help="Create development certificates (not for production)."
+)
+
+
+def _server_cloud_cn() -> str:
+    """Return this cloud's CN from the app, or from the settings alone."""
+    info = click.get_current_context().ensure_object(ScriptInfo)
+    try:
+        return info.load_app().config["SERVER_CLOUD_CN"]
+    except (config.ConfigError, NoAppException) as error:
+        logger.info(
+            "Reading the settings without the app, which cannot start: %s", error
+        )
+
+    try:
+        return config.load_settings()["SERVER_CLOUD_CN"]
+    except config.ConfigError as error:
+        raise click.ClickException(str(error)) from None
 
 
 @certs.command("init")
@@ -31,7 +59,7 @@ certs = AppGroup("certs", help="Create development certificates (not for product
 )
 def init_command(directory, force, password, sans):
     """Write a CA, server, sysop and Authorization key files to --dir."""
-    cloud_cn = current_app.config["SERVER_CLOUD_CN"]
+    cloud_cn = _server_cloud_cn()
     try:
         written = pki.init_pki(
             directory, cloud_cn, extra_sans=sans, password=password, force=force
@@ -67,7 +95,7 @@ def init_command(directory, force, password, sans):
 )
 def issue_command(name, directory, force, password, sans):
     """Issue NAME.pem, NAME.key and NAME.p12 for the system NAME."""
-    cloud_cn = current_app.config["SERVER_CLOUD_CN"]
+    cloud_cn = _server_cloud_cn()
     try:
         written = pki.issue_system(
             directory,

@@ -373,3 +373,15 @@ def test_create_rule_inserted_concurrently(app, ids, monkeypatch):
 
     assert provider_ids == [ids["provider2"]]
     assert rule_count(app) == 2
+
+
+def test_create_definitions_times_interfaces(client, ids):
+    body = rule_body(
+        ids, definitions=("temperature", "humidity"), interfaces=("json", "cbor")
+    )
+
+    response = client.post(BASE, json=body)
+
+    assert response.json["count"] == 2
+    for rule in response.json["data"]:
+        assert len(rule["interfaces"]) == 2

@@ -302,3 +302,13 @@ def test_jose_rejects_rsa_key_as_hmac_secret():
 
     with pytest.raises(JOSEError):
         jws.verify(inner, helpers.authorization_public_key(), algorithms=["HS256"])
+
+
+@pytest.mark.parametrize("segment", range(5))
+@pytest.mark.parametrize("keep", [0, 10])
+def test_verify_rejects_truncated_segment(segment, keep):
+    parts = forge.valid_token().split(".")
+    parts[segment] = parts[segment][:keep]
+
+    with pytest.raises(tokens.TokenRejected):
+        verify(".".join(parts))

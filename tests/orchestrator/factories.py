@@ -147,3 +147,31 @@ def store_rule_body(
     }
     body.update(extra)
     return body
+
+
+def add_provider(
+    app,
+    consumer_id: int | None,
+    name: str,
+    port: int,
+    *,
+    rule_interfaces=(SECURE_JSON,),
+    address: str = "127.0.0.1",
+    address_type: str = "IPV4",
+    key: str | None = None,
+    **entry_options,
+) -> int:
+    """Commit a provider with one entry and, unless ``consumer_id`` is None, a rule.
+
+    :returns: the provider's system id.
+    """
+    with app.app_context():
+        provider = system(
+            name, port, address=address, address_type=address_type, key=key
+        )
+        entry(provider, **entry_options)
+        if consumer_id is not None:
+            consumer = db.session.get(System, consumer_id)
+            rule(consumer, provider, interfaces=rule_interfaces)
+        db.session.commit()
+        return provider.id

@@ -63,6 +63,8 @@ def test_mgmt_list_entries_trailing_slash(client):
         {"page": "x", "item_per_page": 5},
         {"direction": "UP"},
         {"sort_field": "systemName"},
+        {"page": 10**20, "item_per_page": 5},
+        {"page": 0, "item_per_page": 2**31},
     ],
 )
 def test_mgmt_list_bad_paging_is_400(client, params):
@@ -77,7 +79,7 @@ def test_mgmt_get_entry(client):
     assert response.json["id"] == 1
 
 
-@pytest.mark.parametrize("entry_id", ["0", "-1", "99"])
+@pytest.mark.parametrize("entry_id", ["0", "-1", "99", "99999999999999999999"])
 def test_mgmt_get_entry_unknown_is_400(client, entry_id):
     response = client.get(f"{MGMT}/{entry_id}")
     assert_error(response, 400)

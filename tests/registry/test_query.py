@@ -78,6 +78,8 @@ def test_query_interface_filters_and_trims(client, three_entries):
         ({"metadataRequirements": {"unit": "F"}}, [2]),
         ({"metadataRequirements": {" unit ": " C "}}, [1]),
         ({"metadataRequirements": {"unit": "c"}}, []),
+        ({"metadataRequirements": {"unit": None}}, [1, 2, 3]),
+        ({"metadataRequirements": {}}, [1, 2, 3]),
         ({"securityRequirements": ["NOT_SECURE"]}, [1, 2, 3]),
         ({"securityRequirements": ["TOKEN"]}, []),
         ({"providerAddressTypeRequirements": ["HOSTNAME"]}, [3]),
@@ -105,6 +107,8 @@ def test_query_requirement(client, three_entries, requirements, expected):
             "metadataRequirements": {"a": "1", " a": ""},
         },
         {"serviceDefinitionRequirement": "t", "versionRequirement": 1.5},
+        {"serviceDefinitionRequirement": "t", "metadataRequirements": {"a": 1}},
+        {"serviceDefinitionRequirement": "t", "pingProviders": "perhaps"},
         {
             "serviceDefinitionRequirement": "t",
             "interfaceRequirements": "HTTP-SECURE-JSON",

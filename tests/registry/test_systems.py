@@ -187,7 +187,7 @@ def test_mgmt_system_put_reserved_is_400(client):
     assert_error(response, 400)
 
 
-@pytest.mark.parametrize("system_id", ["0", "-3", "17"])
+@pytest.mark.parametrize("system_id", ["0", "-3", "17", "4294967296"])
 def test_mgmt_system_unknown_is_400(client, system_id):
     assert_error(client.get(f"{SYSTEMS}/{system_id}"), 400)
     assert_error(client.delete(f"{SYSTEMS}/{system_id}"), 400)

@@ -134,15 +134,19 @@ def test_system_pem_has_leaf_then_ca(pki_dir):
     assert chain[1] == load_certificate(pki_dir / "truststore.pem")
 
 
-def test_auth_key_pair_matches(pki_dir):
+def test_auth_key_pair_matches(tmp_path):
     from cryptography.hazmat.primitives import serialization
 
+    # A fresh folder: secure apps in other tests write their own key pair
+    # into the shared session PKI.
+    result = run_certs(tmp_path, "init")
     private_key = serialization.load_pem_private_key(
-        (pki_dir / "auth-private.pem").read_bytes(), password=None
+        (tmp_path / "auth-private.pem").read_bytes(), password=None
     )
     public_key = serialization.load_pem_public_key(
-        (pki_dir / "auth-public.pem").read_bytes()
+        (tmp_path / "auth-public.pem").read_bytes()
     )
+    assert result.exit_code == 0, result.output
     assert private_key.key_size == 2048
     assert private_key.public_key().public_numbers() == public_key.public_numbers()
 
@@ -349,3 +353,26 @@ def test_strict_verifier_of_python_313(pki_dir):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"consumer.{helpers.CLOUD_CN}"
+
+
+def test_init_before_app_can_start(monkeypatch, tmp_path):
+    """In direct mode the app needs the key files that init writes."""
+    from click.testing import CliRunner
+    from flask.cli import ScriptInfo
+
+    from arrowhead_lite.security.cli import certs
+
+    monkeypatch.setenv("ARROWHEAD_TLS_MODE", "direct")
+    monkeypatch.setenv("ARROWHEAD_CERTS_DIR", str(tmp_path))
+    monkeypatch.setenv("ARROWHEAD_DATABASE_URL", "sqlite://")
+    monkeypatch.setenv("ARROWHEAD_CLOUD_NAME", "plant")
+    result = CliRunner().invoke(
+        certs,
+        ["init", "--dir", str(tmp_path)],
+        obj=ScriptInfo(app_import_path="arrowhead_lite"),
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        common_name(load_certificate(tmp_path / "sysop.pem"))
+        == "sysop.plant.operator.arrowhead.eu"
+    )
