@@ -493,3 +493,44 @@ def test_demo_script_sequence(client):
     assert response.status_code == 200
     check_shape(response.json)
     assert len(response.json["response"]) == 1
+
+
+def test_rule_creation_providers_by_definitions(sdk):
+    consumer = sdk.register_system(CONSUMER, 8881)
+    entries = []
+    for index, provider in enumerate(("carprovider", "truckprovider")):
+        for definition in ("create-car", "get-car"):
+            body = sdk_service(definition, "GET", helpers.public_key_base64(provider))
+            body["providerSystem"]["systemName"] = provider
+            body["providerSystem"]["port"] = 8880 + index
+            response = sdk.call("POST", "/serviceregistry/mgmt/services", json=body)
+            assert response.status_code == 201, response.json
+            entries.append(response.json)
+
+    response = sdk.add_rule(consumer["id"], entries)
+
+    assert response.status_code == 201, response.json
+    assert response.json["count"] == 4
+
+
+def test_sysop_orchestrates_for_requester(sdk, tutorial):
+    # The SDK's orchestrate command uses the sysop certificate and names
+    # another requester.
+    response = sdk.orchestrate("create-car", caller="sysop")
+    assert response.status_code == 200, response.json
+    assert len(response.json["response"]) == 1
+
+
+def test_conflict_unknown_rule_ids_are_400(sdk, tutorial):
+    response = sdk.call(
+        "POST",
+        "/authorization/mgmt/intracloud",
+        json={
+            "consumerId": tutorial["consumer"]["id"],
+            "providerIds": [tutorial["provider"]["id"], 999],
+            "serviceDefinitionIds": [tutorial["entries"][0]["serviceDefinition"]["id"]],
+            "interfaceIds": [tutorial["entries"][0]["interfaces"][0]["id"]],
+        },
+    )
+    assert response.status_code == 400
+    assert "999" in response.json["errorMessage"]
