@@ -20,7 +20,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
-from werkzeug.routing import Map
+from werkzeug.routing import MapAdapter
 
 from .config import certs_dir
 from .extensions import db
@@ -119,7 +119,7 @@ BLUEPRINT_OF_SYSTEM = {
 
 @dataclass(frozen=True)
 class PublishResult:
-    """What one publication changed."""
+    """Changes made by one publication."""
 
     published: tuple[str, ...]
     removed_systems: int
@@ -129,20 +129,17 @@ class PublishResult:
 def served_services(app: Flask) -> list[CoreService]:
     """Return the core services this app serves: blueprint enabled and route present."""
     enabled = set(app.config["ARROWHEAD_BLUEPRINTS"])
-    adapter = _route_adapter(app.url_map)
+    adapter = app.url_map.bind("localhost")
     return [
         service
         for service in CORE_SERVICES
         if BLUEPRINT_OF_SYSTEM[service.system] in enabled
-        and _is_routed(adapter, service)
+        and is_routed(adapter, service)
     ]
 
 
-def _route_adapter(url_map: Map):
-    return url_map.bind("localhost")
-
-
-def _is_routed(adapter, service: CoreService) -> bool:
+def is_routed(adapter: MapAdapter, service: CoreService) -> bool:
+    """Return whether a route serves the service's method and path."""
     try:
         adapter.match(service.uri, method=service.method)
     except HTTPException:  # NotFound, MethodNotAllowed or RequestRedirect
@@ -285,7 +282,7 @@ def _sync_entries(
     interface: ServiceInterface,
     security: str,
 ) -> int:
-    wanted = {definitions[service.definition].id: service for service in services}
+    expected = {definitions[service.definition].id: service for service in services}
     entries = (
         db.session.execute(
             select(ServiceRegistryEntry).where(
@@ -297,18 +294,18 @@ def _sync_entries(
     )
 
     removed = 0
-    kept: set[int] = set()
+    present: set[int] = set()
     for entry in entries:
-        service = wanted.get(entry.service_id)
+        service = expected.get(entry.service_id)
         if service is None or entry.service_uri != service.uri:
             db.session.delete(entry)
             removed += 1
             continue
-        kept.add(entry.service_id)
+        present.add(entry.service_id)
         _update_entry(entry, interface, security, _metadata(service))
 
-    for definition_id, service in wanted.items():
-        if definition_id in kept:
+    for definition_id, service in expected.items():
+        if definition_id in present:
             continue
         entry = ServiceRegistryEntry(
             service_id=definition_id,

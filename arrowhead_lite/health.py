@@ -1,4 +1,4 @@
-"""GET /health: the liveness answer of the Go arrowhead-lite dialect."""
+"""GET /health: the liveness response of the Go arrowhead-lite dialect."""
 
 import time
 
@@ -13,7 +13,7 @@ bp = Blueprint("health", __name__)
 @bp.get("/health")
 @public
 def health():
-    """Report that the service runs; public, it reads no database."""
+    """Return the liveness status. Public, and reads no database."""
     return {
         "status": "healthy",
         "service": "arrowhead-lite",

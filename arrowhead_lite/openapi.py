@@ -66,7 +66,7 @@ class ErrorMessageSchema(ContractSchema):
 
 @dataclass(frozen=True)
 class Description:
-    """What the document says about one view: bodies, statuses, query parameters.
+    """Documentation of one view: bodies, statuses, query parameters.
 
     ``body`` and ``response`` are marshmallow schemas (class or instance), a
     plain OpenAPI schema dict, or None. ``query`` maps parameter names to a

@@ -21,7 +21,7 @@ def _serve_every_core_path(app) -> None:
     """Route the core service paths that no merged blueprint serves yet."""
     adapter = app.url_map.bind("localhost")
     for index, service in enumerate(discovery.CORE_SERVICES):
-        if discovery._is_routed(adapter, service):
+        if discovery.is_routed(adapter, service):
             continue
         app.add_url_rule(
             service.uri,
@@ -172,7 +172,7 @@ def test_publish_skips_paths_that_are_not_routed(app):
     with app.app_context():
         served = discovery.served_services(app)
     adapter = app.url_map.bind("localhost")
-    assert all(discovery._is_routed(adapter, service) for service in served)
+    assert all(discovery.is_routed(adapter, service) for service in served)
 
 
 def test_app_start_publishes_nothing(app):

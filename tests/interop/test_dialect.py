@@ -1,11 +1,12 @@
 """Contract tests for the dialect of the Go arrowhead-lite and its Python SDK.
 
-Neither is installable from PyPI, so these tests send the request bodies that
-SDK sends, exactly as it sends them (explicit nulls, ``endOfValidity: ""``,
+Neither is installable from PyPI, so these tests send the request bodies of
+that SDK exactly as it sends them: explicit nulls, ``endOfValidity: ""``,
 ``version`` as a string, a leading slash in ``serviceUri``, list calls without
-paging), in the order of its tutorial and of the Go server's demo script, and
-check every reply against the rules its pydantic models enforce: ``count`` in
-lists, ``authenticationInfo`` always a string, no ``null`` metadata or
+paging. The calls follow its tutorial and the Go server's demo script.
+
+Every reply is checked against the rules its pydantic models enforce: ``count``
+in lists, ``authenticationInfo`` always a string, no ``null`` metadata or
 authorizationTokens, no empty ``endOfValidity``, and a token under
 ``authorizationTokens["HTTP-SECURE-JSON"]`` for every TOKEN result.
 

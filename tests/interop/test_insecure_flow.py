@@ -1,8 +1,8 @@
 """The official client over plain HTTP with a NOT_SECURE service (sync and async).
 
-The provider registers and serves, the operator adds the consumer and a rule
-through the mgmt API, the consumer orchestrates and consumes; without the rule
-the consumer gets no provider; on SIGINT the provider unregisters.
+The provider registers and serves. The operator adds the consumer and a rule
+through the mgmt API, and the consumer orchestrates and consumes. Without the
+rule the consumer gets no provider. On SIGINT the provider unregisters.
 """
 
 import json

@@ -1,9 +1,9 @@
 """The official client over mutual TLS with TOKEN and CERTIFICATE services.
 
 The PKI comes from ``flask certs init/issue``. The provider fetches the
-Authorization public key and registers with its own key; the consumer
-orchestrates, receives a token and consumes; the provider's own token check
-(decrypt, verify, ``cid``, ``sid``, ``iid``) decides.
+Authorization public key and registers with its own key. The consumer
+orchestrates, receives a token and consumes. The provider's own token check
+(decrypt, verify, ``cid``, ``sid``, ``iid``) decides whether it may.
 """
 
 import base64

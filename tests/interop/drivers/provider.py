@@ -1,6 +1,7 @@
 """Provider driver: the library's SyncClient serving one service until SIGINT.
 
-It answers ``{"msg": ..., "service": ...}``; a PUT service echoes its JSON body.
+A GET service returns ``{"msg": ..., "service": ...}``. Other methods return
+their JSON body under ``echo``.
 """
 
 import sys
