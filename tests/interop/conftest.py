@@ -282,18 +282,7 @@ def server_environment(database: str, port: int, tls_mode: str, certs: Path | No
     return environment
 
 
-def _gunicorn_command(port: int) -> list[str]:
-    if not (ROOT / "arrowhead_lite" / "gunicorn_conf.py").exists():
-        return [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-b",
-            f"127.0.0.1:{port}",
-            "-w",
-            "2",
-            "wsgi:app",
-        ]
+def _gunicorn_command() -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -337,7 +326,7 @@ def start_server(database, tmp_path):
         log = tmp_path / f"server-{port}.log"
         with open(log, "wb") as output:
             process = subprocess.Popen(
-                _gunicorn_command(port),
+                _gunicorn_command(),
                 cwd=ROOT,
                 env=environment,
                 stdout=output,

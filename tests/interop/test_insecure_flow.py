@@ -133,6 +133,9 @@ def test_insecure_flow(kind, start_server, drivers):
 
     stop_process(provider.process, signal.SIGINT)
     assert _entries_of(operator, SERVICE) == [], provider.text()
+    log = server.log_text()
+    assert log.count("POST /serviceregistry/register 201") == 1
+    assert "DELETE /serviceregistry/unregister 200" in log
 
 
 @pytest.mark.parametrize("kind", CLIENT_KINDS)
