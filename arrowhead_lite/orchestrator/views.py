@@ -4,6 +4,7 @@ from flask import Blueprint
 from flask import request
 
 from ..errors import InvalidParameter
+from ..errors import NotFound
 from ..paging import parse_page_request
 from ..payload import load_data
 from ..payload import load_json
@@ -15,6 +16,7 @@ from ..security.access import require_system
 from . import services
 from . import store
 from .explain import explain as explain_outcome
+from .schemas import MAX_ID
 from .schemas import MAX_STORE_RULES_PER_REQUEST
 from .schemas import orchestration_form
 from .schemas import priority_map
@@ -142,6 +144,9 @@ def _rule_list(rules, total: int) -> dict:
 
 
 def _check_id(value: int, what: str) -> int:
+    if value > MAX_ID:
+        # Larger ids never exist, and PostgreSQL rejects them as integers.
+        raise NotFound(f"{what} {value} not found.")
     if value < 1:
         raise InvalidParameter(f"{what} must be at least 1, not {value}.")
     return value
