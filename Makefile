@@ -29,6 +29,7 @@ certs: install  ## Create the development PKI in certs/ unless it has a truststo
 
 run: certs  ## Migrate the SQLite database and serve https://127.0.0.1:8443 (mTLS)
 	$(BIN)/flask --app arrowhead_lite db upgrade
+	$(BIN)/flask --app arrowhead_lite core publish
 	$(BIN)/gunicorn -c python:arrowhead_lite.gunicorn_conf wsgi:app
 
 demo: install  ## Run the demo flow against 'make run' (start it in another terminal first)
