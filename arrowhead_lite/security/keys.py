@@ -11,6 +11,7 @@ import logging
 import os
 from dataclasses import dataclass
 
+import click
 import jose.backends
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -176,12 +177,23 @@ def load_authorization_keys(directory: str) -> AuthorizationKeys:
     return AuthorizationKeys(private_key, public_key, public_key_to_base64(public_key))
 
 
+@dataclass(frozen=True)
+class _DeferredKeyError:
+    """A key loading error kept until a command needs the keys."""
+
+    error: ConfigError
+
+
 def init_app(app: Flask) -> None:
     """Load the Authorization key pair once, in the secure TLS modes.
 
     In ``ARROWHEAD_TLS_MODE=off`` no key is loaded, and token generation fails
     with 500 as in the reference's insecure mode. Calling this again for the same
     app does nothing, so each blueprint that issues tokens may call it.
+
+    Under a ``flask`` command a key problem is logged instead, and raised when a
+    token is issued, so that ``flask db upgrade`` and ``flask certs init`` work
+    before the key pair exists.
 
     :raises ConfigError: when python-jose lacks the cryptography backend, or a key
         file is missing or invalid; the message names the file.
@@ -194,7 +206,15 @@ def init_app(app: Flask) -> None:
         app.extensions[EXTENSION_KEY] = None
         return
 
-    keys = load_authorization_keys(certs_dir(app.config))
+    try:
+        keys = load_authorization_keys(certs_dir(app.config))
+    except ConfigError as error:
+        if click.get_current_context(silent=True) is None:
+            raise
+        logger.warning("%s; commands that issue tokens will fail", error)
+        app.extensions[EXTENSION_KEY] = _DeferredKeyError(error)
+        return
+
     app.extensions[EXTENSION_KEY] = keys
     logger.info(
         "Loaded the Authorization key pair (RSA-%d) from %s",
@@ -207,11 +227,16 @@ def authorization_keys() -> AuthorizationKeys | None:
     """Return the current app's Authorization key pair, or None in mode ``off``.
 
     :raises RuntimeError: when ``init_app`` was not called for this app.
+    :raises ConfigError: when a ``flask`` command started without a usable key pair.
     """
     try:
-        return current_app.extensions[EXTENSION_KEY]
+        keys = current_app.extensions[EXTENSION_KEY]
     except KeyError:
         raise RuntimeError(
             "the Authorization keys are not loaded; call "
             "arrowhead_lite.security.keys.init_app(app) at start-up"
         ) from None
+
+    if isinstance(keys, _DeferredKeyError):
+        raise keys.error
+    return keys

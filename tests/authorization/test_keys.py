@@ -3,11 +3,14 @@
 import base64
 import os
 
+import click
 import jose.backends
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from flask.cli import FlaskGroup
+from flask.testing import CliRunner
 
 from arrowhead_lite import create_app
 from arrowhead_lite.config import ConfigError
@@ -158,3 +161,35 @@ def test_public_key_round_trip():
 def test_public_key_from_base64_invalid(text):
     with pytest.raises(ValueError):
         keys.public_key_from_base64(text)
+
+
+def test_flask_command_starts_without_keys(database, tmp_path):
+    settings = {
+        "ARROWHEAD_DATABASE_URL": database,
+        "ARROWHEAD_TLS_MODE": "direct",
+        "ARROWHEAD_CERTS_DIR": str(tmp_path / "empty"),
+    }
+    apps = []
+
+    def factory():
+        apps.append(create_app(settings))
+        return apps[-1]
+
+    result = CliRunner().invoke(FlaskGroup(create_app=factory), ["db", "current"])
+
+    assert result.exit_code == 0, result.output
+    with apps[0].app_context():
+        with pytest.raises(ConfigError, match="auth-private.pem"):
+            keys.authorization_keys()
+    assert click.get_current_context(silent=True) is None
+
+
+def test_server_start_without_keys_fails(database, tmp_path):
+    settings = {
+        "ARROWHEAD_DATABASE_URL": database,
+        "ARROWHEAD_TLS_MODE": "direct",
+        "ARROWHEAD_CERTS_DIR": str(tmp_path / "empty"),
+    }
+
+    with pytest.raises(ConfigError, match="auth-private.pem"):
+        create_app(settings)
