@@ -120,6 +120,10 @@ HOSTILE_ENTRIES = {
     "metadata-nul": _entry(metadata={"a": "x\x00y"}),
     "metadata-key-nul": _entry(metadata={"a\x00": "x"}),
     "authentication-info-nul": _entry_with_provider(authenticationInfo="k\x00"),
+    "uri-surrogate": _entry(serviceUri="/a\ud800b"),
+    "metadata-surrogate": _entry(metadata={"a": "x\udfffy"}),
+    "metadata-key-surrogate": _entry(metadata={"a\ud800": "x"}),
+    "authentication-info-surrogate": _entry_with_provider(authenticationInfo="k\ud800"),
     "authentication-info-huge": _entry_with_provider(authenticationInfo="k" * 9000),
     "secure-number": _entry(secure=1),
     "end-of-validity-number": _entry(endOfValidity=1700000000),
@@ -147,6 +151,11 @@ HOSTILE_SYSTEMS = {
     "name-blank": helpers.system_body("   "),
     "address-broadcast": helpers.system_body("sensor", address="255.255.255.255"),
     "metadata-number": helpers.system_body("sensor", metadata={"a": 1}),
+    "metadata-surrogate": helpers.system_body("sensor", metadata={"a": "\ud800"}),
+    "authentication-info-surrogate": {
+        **helpers.system_body("sensor"),
+        "authenticationInfo": "\udc00",
+    },
     "missing-port": {"systemName": "sensor", "address": "127.0.0.1"},
 }
 
