@@ -1,5 +1,6 @@
 """Hostile request bodies: each gets a 4xx error body and stores nothing."""
 
+import io
 import json
 
 import pytest
@@ -75,6 +76,25 @@ def test_body_over_limit_is_413(make_app, path):
     body = _entry(metadata={"padding": "x" * 8000})
     before = row_counts(app)
     response = client.post(path, json=body)
+    assert_error(response, 413)
+    assert row_counts(app) == before
+
+
+@pytest.mark.parametrize("path", ENDPOINTS)
+def test_chunked_body_over_limit_is_413(make_app, path):
+    app = make_app(ARROWHEAD_MAX_BODY_BYTES=4096)
+    client = app.test_client()
+    # A complete document followed by padding: cutting the body at the limit
+    # would leave valid JSON.
+    body = json.dumps(_entry()).encode() + b" " * 8000
+    before = row_counts(app)
+    response = client.post(
+        path,
+        input_stream=io.BytesIO(body),
+        content_type="application/json",
+        headers={"Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )
     assert_error(response, 413)
     assert row_counts(app) == before
 
