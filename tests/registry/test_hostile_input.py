@@ -55,6 +55,28 @@ def test_malformed_body_is_400(app, client, path, name):
     assert row_counts(app) == before
 
 
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/serviceregistry/register", "providerSystem"),
+        ("/serviceregistry/register-system", "systemName"),
+        ("/serviceregistry/query", "serviceDefinitionRequirement"),
+    ],
+)
+def test_deep_nesting_secure_is_400(secure_app, secure_client, path, field):
+    # The access rules of these endpoints read the body before the view does.
+    body = b'{"' + field.encode() + b'":' + b"[" * 5000 + b"]" * 5000 + b"}"
+    before = row_counts(secure_app)
+    response = secure_client.post(
+        path,
+        data=body,
+        content_type="application/json",
+        environ_overrides=helpers.caller("sensor"),
+    )
+    assert_error(response, 400)
+    assert row_counts(secure_app) == before
+
+
 @pytest.mark.parametrize("path", ENDPOINTS)
 def test_wrong_content_type_is_415(app, client, path):
     before = row_counts(app)
