@@ -6,6 +6,7 @@ from typing import Any
 from flask import request
 from marshmallow import Schema
 from marshmallow import ValidationError
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.exceptions import UnsupportedMediaType
 
 from .errors import BadPayload
@@ -16,12 +17,20 @@ def read_json(*, expect: type = dict) -> Any:
 
     :param expect: the JSON type the endpoint takes, ``dict`` or ``list``.
     :raises UnsupportedMediaType: when the Content-Type is not JSON (415).
+    :raises RequestEntityTooLarge: when a chunked body reaches the size limit (413).
     :raises BadPayload: when the body is empty, not JSON or of the wrong type.
     """
     if not request.is_json:
         raise UnsupportedMediaType()
 
     raw = request.get_data(cache=True)
+
+    # Werkzeug 3.1 cuts a body without Content-Length (chunked transfer
+    # encoding) at max_content_length instead of raising 413, so a body that
+    # reaches the limit may have been cut.
+    limit = request.max_content_length
+    if request.content_length is None and limit is not None and len(raw) >= limit:
+        raise RequestEntityTooLarge()
     if not raw.strip():
         raise BadPayload("The request body is empty; send a JSON document.")
 

@@ -1,6 +1,7 @@
 """Field types and the base schema shared by every JSON contract."""
 
 import numbers
+import re
 
 from marshmallow import EXCLUDE
 from marshmallow import Schema
@@ -72,8 +73,22 @@ def reject_nul(value: str) -> None:
         raise ValidationError("Must not contain NUL (U+0000) characters.")
 
 
+# JSON decoding joins escaped surrogate pairs into one character, so any
+# surrogate left in a decoded string is unpaired and cannot be encoded as UTF-8.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def reject_unpaired_surrogates(value: str) -> None:
+    """Reject unpaired surrogates such as ``"\\ud800"``, which UTF-8 cannot encode."""
+    if _SURROGATE.search(value):
+        raise ValidationError(
+            "Must not contain unpaired surrogates (U+D800 to U+DFFF); send valid "
+            "Unicode text."
+        )
+
+
 class BoundedString(fields.String):
-    """A string with a maximum length and no NUL characters."""
+    """A string with a maximum length, no NUL characters and valid Unicode."""
 
     def __init__(self, max_length: int, **kwargs):
         validators = list(kwargs.pop("validate", None) or [])
@@ -83,6 +98,7 @@ class BoundedString(fields.String):
             )
         )
         validators.append(reject_nul)
+        validators.append(reject_unpaired_surrogates)
         super().__init__(validate=validators, **kwargs)
 
 

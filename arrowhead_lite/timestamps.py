@@ -15,11 +15,13 @@ def format_instant(value: datetime | None) -> str | None:
     if value is None:
         return None
 
-    value = value.astimezone(UTC)
+    # isoformat() pads the year to four digits, which strftime("%Y") does not
+    # do on Linux for years below 1000.
+    value = value.astimezone(UTC).replace(tzinfo=None)
     if value.microsecond:
-        text = value.strftime("%Y-%m-%dT%H:%M:%S.%f").rstrip("0")
+        text = value.isoformat(timespec="microseconds").rstrip("0")
     else:
-        text = value.strftime("%Y-%m-%dT%H:%M:%S")
+        text = value.isoformat(timespec="seconds")
     return text + "Z"
 
 

@@ -29,6 +29,7 @@ from ..registry.addresses import normalize_address
 from ..registry.models import ServiceDefinition
 from ..registry.models import ServiceInterface
 from ..registry.models import System
+from ..registry.services import MAX_ID
 from ..security import keys
 from ..security import tokens
 from .models import AuthorizationRule
@@ -60,7 +61,10 @@ def authorized_interfaces(
     :param provider_ids: candidate provider system ids; duplicates are ignored.
     :returns: provider id -> set of interface ids.
     """
-    requested_ids = {int(provider_id) for provider_id in provider_ids}
+    # Larger ids never exist, and SQLite cannot bind integers beyond 64 bits.
+    requested_ids = {
+        int(provider_id) for provider_id in provider_ids if provider_id <= MAX_ID
+    }
     if not requested_ids:
         return {}
 
@@ -331,20 +335,9 @@ def _check_ids_exist(
     interface_ids: list[int],
 ) -> None:
     """Raise ``NotFound`` naming every id that has no row; three statements."""
-    system_ids = {consumer_id, *provider_ids}
-    known_systems = set(
-        db.session.execute(select(System.id).where(System.id.in_(system_ids))).scalars()
-    )
-    known_definitions = set(
-        db.session.execute(
-            select(ServiceDefinition.id).where(ServiceDefinition.id.in_(definition_ids))
-        ).scalars()
-    )
-    known_interfaces = set(
-        db.session.execute(
-            select(ServiceInterface.id).where(ServiceInterface.id.in_(interface_ids))
-        ).scalars()
-    )
+    known_systems = _existing_ids(System, [consumer_id, *provider_ids])
+    known_definitions = _existing_ids(ServiceDefinition, definition_ids)
+    known_interfaces = _existing_ids(ServiceInterface, interface_ids)
 
     missing = []
     if consumer_id not in known_systems:
@@ -407,9 +400,20 @@ def delete_rule(rule_id: int) -> None:
     logger.info("Deleted authorization rule %s", rule_id)
 
 
+def _existing_ids(model, ids: Iterable[int]) -> set[int]:
+    # Larger ids never exist, and SQLite cannot bind integers beyond 64 bits.
+    candidates = {record_id for record_id in ids if record_id <= MAX_ID}
+    if not candidates:
+        return set()
+    statement = select(model.id).where(model.id.in_(candidates))
+    return set(db.session.execute(statement).scalars())
+
+
 def _check_rule_id(rule_id: int) -> None:
     if rule_id < 1:
         raise InvalidParameter(f"Id must be greater than 0, not {rule_id}.")
+    if rule_id > MAX_ID:
+        raise NotFound(f"AuthorizationIntraCloud with id of '{rule_id}' not exists")
 
 
 @dataclass(frozen=True)
@@ -442,7 +446,10 @@ def check_rules(
             f"Consumer with name: {consumer_name}, address: {consumer_address} and "
             f"port: {consumer_port} is not exist in the database."
         )
-    if db.session.get(ServiceDefinition, service_definition_id) is None:
+    if (
+        service_definition_id > MAX_ID
+        or db.session.get(ServiceDefinition, service_definition_id) is None
+    ):
         raise NotFound(
             f"Service definition with id of '{service_definition_id}' not exists"
         )

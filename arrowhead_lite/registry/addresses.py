@@ -45,6 +45,12 @@ def normalize_address(text: str, policy: AddressPolicy) -> tuple[str, str]:
 
 
 def _check_ip(ip, text: str, policy: AddressPolicy) -> None:
+    # ipaddress in Python 3.11 does not classify an IPv4-mapped address such as
+    # ::ffff:127.0.0.1 by its IPv4 address (is_loopback is False), so check
+    # the IPv4 address instead.
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+
     if ip.is_unspecified or ip.is_multicast:
         raise ValueError(f"Address {text!r} is not a usable unicast address.")
     if isinstance(ip, ipaddress.IPv4Address) and ip == ipaddress.IPv4Address(

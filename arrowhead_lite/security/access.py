@@ -68,7 +68,12 @@ def body_field(*path: str) -> Callable[[], object]:
     """Return an extractor for a nested field of the JSON body."""
 
     def extract() -> object:
-        value = request.get_json(silent=True)
+        # silent=True covers invalid JSON (ValueError) but not nesting deeper
+        # than the recursion limit, which the view then rejects with 400.
+        try:
+            value = request.get_json(silent=True)
+        except RecursionError:
+            return None
         for key in path:
             if not isinstance(value, dict):
                 return None

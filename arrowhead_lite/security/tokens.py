@@ -18,6 +18,7 @@ import binascii
 import functools
 import json
 import logging
+import math
 import re
 import secrets
 import time
@@ -359,7 +360,13 @@ def _check_claims(
 
 def _numeric_date(claims: dict[str, Any], name: str) -> float:
     value = claims[name]
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    # Python's json module reads NaN and Infinity, and NaN compares false with
+    # every time, so an "exp": NaN would never expire.
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or (isinstance(value, float) and not math.isfinite(value))
+    ):
         raise MissingClaim(f"The token's {name} claim is not a number of seconds.")
     return value
 

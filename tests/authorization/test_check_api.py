@@ -122,6 +122,27 @@ def test_check_unknown_definition(client, ids):
     assert response.json["exceptionType"] == "INVALID_PARAMETER"
 
 
+@pytest.mark.parametrize("value", [2**31, 2**63])
+def test_check_definition_id_beyond_integer_range(client, ids, value):
+    body = check_body(ids, [(ids["provider1"], [ids["json"]])])
+    body["serviceDefinitionId"] = value
+
+    response = client.post(URL, json=body)
+
+    assert response.status_code == 400
+    assert response.json["exceptionType"] == "INVALID_PARAMETER"
+
+
+@pytest.mark.parametrize("value", [2**31, 2**63])
+def test_check_provider_id_beyond_integer_range(client, ids, value):
+    body = check_body(ids, [(value, [ids["json"]]), (ids["provider1"], [value])])
+
+    response = client.post(URL, json=body)
+
+    assert response.status_code == 200
+    assert response.json["authorizedProviderIdsWithInterfaceIds"] == []
+
+
 @pytest.mark.parametrize(
     ("field", "value"),
     [

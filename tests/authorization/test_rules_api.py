@@ -274,6 +274,31 @@ def test_get_invalid_id(client, rule_id):
     assert response.status_code == 400
 
 
+@pytest.mark.parametrize("rule_id", [2**31, 2**63, 10**30])
+@pytest.mark.parametrize("method", ["get", "delete"])
+def test_rule_id_beyond_integer_range(client, method, rule_id):
+    response = getattr(client, method)(f"{BASE}/{rule_id}")
+
+    assert response.status_code == 400
+    assert response.json["exceptionType"] == "INVALID_PARAMETER"
+
+
+@pytest.mark.parametrize(
+    "field", ["consumerId", "providerIds", "serviceDefinitionIds", "interfaceIds"]
+)
+@pytest.mark.parametrize("value", [2**31, 2**63])
+def test_create_id_beyond_integer_range(app, client, ids, field, value):
+    body = rule_body(ids)
+    body[field] = value if field == "consumerId" else [*body[field], value]
+
+    response = client.post(BASE, json=body)
+
+    assert response.status_code == 400
+    assert response.json["exceptionType"] == "INVALID_PARAMETER"
+    assert str(value) in response.json["errorMessage"]
+    assert rule_count(app) == 0
+
+
 def test_delete_rule(app, client, ids):
     rule_id = client.post(BASE, json=rule_body(ids)).json["data"][0]["id"]
 

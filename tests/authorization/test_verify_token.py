@@ -232,6 +232,17 @@ def test_verify_rejects_string_exp():
         verify(forge.valid_token(exp="tomorrow"))
 
 
+@pytest.mark.parametrize("claim", ["exp", "nbf", "iat"])
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_verify_rejects_non_finite_time(claim, value):
+    with pytest.raises(tokens.MissingClaim):
+        verify(forge.valid_token(**{claim: value}))
+
+
+def test_verify_accepts_huge_integer_exp():
+    assert verify(forge.valid_token(exp=10**400))["exp"] == 10**400
+
+
 def test_verify_rejects_other_signer():
     inner = forge.sign_rsa(
         {"alg": "RS512"}, forge.claims(), key=helpers.rsa_key("intruder")

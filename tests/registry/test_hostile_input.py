@@ -1,5 +1,6 @@
 """Hostile request bodies: each gets a 4xx error body and stores nothing."""
 
+import io
 import json
 
 import pytest
@@ -54,6 +55,28 @@ def test_malformed_body_is_400(app, client, path, name):
     assert row_counts(app) == before
 
 
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/serviceregistry/register", "providerSystem"),
+        ("/serviceregistry/register-system", "systemName"),
+        ("/serviceregistry/query", "serviceDefinitionRequirement"),
+    ],
+)
+def test_deep_nesting_secure_is_400(secure_app, secure_client, path, field):
+    # The access rules of these endpoints read the body before the view does.
+    body = b'{"' + field.encode() + b'":' + b"[" * 5000 + b"]" * 5000 + b"}"
+    before = row_counts(secure_app)
+    response = secure_client.post(
+        path,
+        data=body,
+        content_type="application/json",
+        environ_overrides=helpers.caller("sensor"),
+    )
+    assert_error(response, 400)
+    assert row_counts(secure_app) == before
+
+
 @pytest.mark.parametrize("path", ENDPOINTS)
 def test_wrong_content_type_is_415(app, client, path):
     before = row_counts(app)
@@ -75,6 +98,25 @@ def test_body_over_limit_is_413(make_app, path):
     body = _entry(metadata={"padding": "x" * 8000})
     before = row_counts(app)
     response = client.post(path, json=body)
+    assert_error(response, 413)
+    assert row_counts(app) == before
+
+
+@pytest.mark.parametrize("path", ENDPOINTS)
+def test_chunked_body_over_limit_is_413(make_app, path):
+    app = make_app(ARROWHEAD_MAX_BODY_BYTES=4096)
+    client = app.test_client()
+    # A complete document followed by padding: cutting the body at the limit
+    # would leave valid JSON.
+    body = json.dumps(_entry()).encode() + b" " * 8000
+    before = row_counts(app)
+    response = client.post(
+        path,
+        input_stream=io.BytesIO(body),
+        content_type="application/json",
+        headers={"Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )
     assert_error(response, 413)
     assert row_counts(app) == before
 
@@ -120,6 +162,10 @@ HOSTILE_ENTRIES = {
     "metadata-nul": _entry(metadata={"a": "x\x00y"}),
     "metadata-key-nul": _entry(metadata={"a\x00": "x"}),
     "authentication-info-nul": _entry_with_provider(authenticationInfo="k\x00"),
+    "uri-surrogate": _entry(serviceUri="/a\ud800b"),
+    "metadata-surrogate": _entry(metadata={"a": "x\udfffy"}),
+    "metadata-key-surrogate": _entry(metadata={"a\ud800": "x"}),
+    "authentication-info-surrogate": _entry_with_provider(authenticationInfo="k\ud800"),
     "authentication-info-huge": _entry_with_provider(authenticationInfo="k" * 9000),
     "secure-number": _entry(secure=1),
     "end-of-validity-number": _entry(endOfValidity=1700000000),
@@ -147,6 +193,11 @@ HOSTILE_SYSTEMS = {
     "name-blank": helpers.system_body("   "),
     "address-broadcast": helpers.system_body("sensor", address="255.255.255.255"),
     "metadata-number": helpers.system_body("sensor", metadata={"a": 1}),
+    "metadata-surrogate": helpers.system_body("sensor", metadata={"a": "\ud800"}),
+    "authentication-info-surrogate": {
+        **helpers.system_body("sensor"),
+        "authenticationInfo": "\udc00",
+    },
     "missing-port": {"systemName": "sensor", "address": "127.0.0.1"},
 }
 

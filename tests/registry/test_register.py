@@ -62,6 +62,16 @@ def test_register_with_end_of_validity(client):
     assert response.json["endOfValidity"] == "2112-06-20T12:00:00Z"
 
 
+@pytest.mark.parametrize(
+    "instant",
+    ["0001-01-01T00:00:00Z", "0999-12-31T23:59:59.5Z", "9999-12-31T23:59:59Z"],
+)
+def test_register_end_of_validity_year_padded(client, instant):
+    response = register(client, endOfValidity=instant)
+    assert response.status_code == 201
+    assert response.json["endOfValidity"] == instant
+
+
 def test_register_accepts_sdk_dialect(client):
     body = {
         "endOfValidity": "",
