@@ -217,3 +217,12 @@ def test_registry_only_node_serves_registry(make_app):
 
     assert client.get("/serviceregistry/echo").status_code == 200
     assert client.get("/orchestrator/echo").status_code == 404
+
+
+def test_options_is_405_not_access_bypass(secure_client):
+    response = secure_client.options(
+        "/serviceregistry/mgmt/systems", environ_overrides=helpers.caller("consumer")
+    )
+
+    assert response.status_code == 405
+    assert response.is_json
