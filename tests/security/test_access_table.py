@@ -35,7 +35,8 @@ ERROR_KEYS = {"errorMessage", "errorCode", "exceptionType", "origin"}
 PORTS = {"consumer": 9000, "provider": 8080}
 SYSTEM_IDS = {"consumer": 1, "provider": 2}
 FOREIGN_CN = "consumer.othercloud.aitia.arrowhead.eu"
-# Flask's own route for arrowhead_lite/static, a folder the package does not have.
+# Flask's own route for arrowhead_lite/static, which holds only the assets of the
+# public API page.
 IGNORED_ENDPOINTS = {"static"}
 
 
@@ -88,6 +89,7 @@ class Row:
     core: str | None = None
     core_denied: str | None = None
     sysop: bool = False
+    public: bool = False
 
 
 def fixed(path: str, body: object = None) -> Callable[[str], Request]:
@@ -104,6 +106,11 @@ def any_system(method: str, rule: str) -> Row:
     return Row(method, rule, fixed(rule), True, True, "orchestrator", None, True)
 
 
+def public(rule: str, path: str | None = None) -> Row:
+    """Return a row for a GET endpoint that needs no certificate."""
+    return Row("GET", rule, fixed(path or rule), True, True, sysop=True, public=True)
+
+
 def core_only(
     method: str, rule: str, path: str, body: object, allowed: str, denied: str
 ) -> Row:
@@ -117,6 +124,11 @@ ORCH = "/orchestrator"
 INT = "<int(signed=True):{}>"
 
 ROWS = [
+    # Public: the API document, its page and the liveness check.
+    public("/health"),
+    public("/openapi.json"),
+    public("/docs"),
+    public("/docs/<name>", "/docs/docs.js"),
     # Service Registry: client endpoints.
     any_system("GET", f"{SR}/echo"),
     Row(
@@ -447,8 +459,8 @@ ROWS = [
 def callers(row: Row) -> list[tuple[str, str | None, str, bool]]:
     """Return (column, certificate, acts for, allowed) for each caller of ``row``."""
     result = [
-        ("none", None, "consumer", False),
-        ("foreign", FOREIGN_CN, "consumer", False),
+        ("none", None, "consumer", row.public),
+        ("foreign", FOREIGN_CN, "consumer", row.public),
         ("self", "consumer", "consumer", row.self_),
         ("other", "consumer", "provider", row.other),
         ("sysop", "sysop", "provider", row.sysop),
