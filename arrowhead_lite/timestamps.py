@@ -15,11 +15,12 @@ def format_instant(value: datetime | None) -> str | None:
     if value is None:
         return None
 
-    value = value.astimezone(UTC)
+    # isoformat writes the fraction only when microseconds are set, always pads
+    # the year to four digits, and is faster than strftime; a response with 100
+    # orchestration results formats 600 instants.
+    text = value.astimezone(UTC).replace(tzinfo=None).isoformat()
     if value.microsecond:
-        text = value.strftime("%Y-%m-%dT%H:%M:%S.%f").rstrip("0")
-    else:
-        text = value.strftime("%Y-%m-%dT%H:%M:%S")
+        text = text.rstrip("0")
     return text + "Z"
 
 
