@@ -56,7 +56,6 @@ def main(argv: list[str] | None = None) -> int:
         help="multiply the number of calls per benchmark (default 1.0)",
     )
     arguments = parser.parse_args(argv)
-    arguments.profile = 0
     logging.basicConfig(level=logging.INFO, format="%(message)s")
 
     report = {
