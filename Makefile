@@ -5,8 +5,9 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 BENCH_ARGS ?= --output instance/benchmarks.json
 export ARROWHEAD_CERTS_DIR ?= certs
+DEMO_SERVER ?= https://127.0.0.1:8443
 
-.PHONY: help venv install certs run test lint format bench clean
+.PHONY: help venv install certs run demo test lint format bench clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "%-10s %s\n", $$1, $$2}'
@@ -29,7 +30,11 @@ certs: install  ## Create the development PKI in certs/ unless it has a truststo
 
 run: certs  ## Migrate the SQLite database and serve https://127.0.0.1:8443 (mTLS)
 	$(BIN)/flask --app arrowhead_lite db upgrade
+	$(BIN)/flask --app arrowhead_lite core publish
 	$(BIN)/gunicorn -c python:arrowhead_lite.gunicorn_conf wsgi:app
+
+demo: install  ## Run the demo flow against 'make run' (start it in another terminal first)
+	$(BIN)/python examples/demo.py --server "$(DEMO_SERVER)" --certs "$(ARROWHEAD_CERTS_DIR)"
 
 test: install  ## Run the whole test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -42,6 +42,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         module = importlib.import_module(f".{name}", __name__)
         module.init_app(app)
 
+    from . import health
+    from . import openapi
+
+    health.init_app(app)
+    openapi.init_app(app)
+
     from . import cli
 
     cli.init_app(app)

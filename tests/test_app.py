@@ -198,3 +198,22 @@ def test_postgres_url_uses_psycopg2():
 def test_invalid_setting_names_itself(database, name, value):
     with pytest.raises(ConfigError, match=name):
         create_app({"ARROWHEAD_DATABASE_URL": database, name: value})
+
+
+def test_orchestrator_node_without_authorization_loads_keys(make_app):
+    from arrowhead_lite.security import keys
+
+    app = make_app(
+        ARROWHEAD_TLS_MODE="direct", ARROWHEAD_BLUEPRINTS=["registry", "orchestrator"]
+    )
+
+    assert app.extensions[keys.EXTENSION_KEY] is not None
+    assert "authorization" not in app.blueprints
+
+
+def test_registry_only_node_serves_registry(make_app):
+    app = make_app(ARROWHEAD_BLUEPRINTS=["registry"])
+    client = app.test_client()
+
+    assert client.get("/serviceregistry/echo").status_code == 200
+    assert client.get("/orchestrator/echo").status_code == 404

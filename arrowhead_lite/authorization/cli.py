@@ -51,7 +51,8 @@ tokens_cli = AppGroup("tokens", help="Inspect authorization tokens.")
     multiple=True,
     help="Interface name such as HTTP-SECURE-JSON; repeat for several.",
 )
-def add_rules(consumer, providers, services_, interfaces):
+@click.option("--json", "as_json", is_flag=True, help="Print the new rules as JSON.")
+def add_rules(consumer, providers, services_, interfaces, as_json):
     """Allow CONSUMER to use each provider's services over the interfaces."""
     consumer_id = _system_id(consumer)
     provider_ids = [_system_id(provider) for provider in providers]
@@ -64,6 +65,12 @@ def add_rules(consumer, providers, services_, interfaces):
         )
     except ArrowheadError as error:
         raise click.ClickException(error.message) from None
+
+    if as_json:
+        body = {"data": schemas.rule_response.dump(created, many=True)}
+        body["count"] = len(created)
+        click.echo(json.dumps(body, indent=2))
+        return
 
     for rule in created:
         click.echo(f"Created rule {rule.id}: {_describe(rule)}")
@@ -98,13 +105,18 @@ def list_rules(as_json):
 
 @rules_cli.command("remove")
 @click.argument("rule_id", type=int)
-def remove_rule(rule_id):
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def remove_rule(rule_id, as_json):
     """Delete the rule RULE_ID."""
     try:
         services.delete_rule(rule_id)
     except ArrowheadError as error:
         raise click.ClickException(error.message) from None
-    click.echo(f"Deleted rule {rule_id}.")
+
+    if as_json:
+        click.echo(json.dumps({"removed": rule_id}))
+    else:
+        click.echo(f"Deleted rule {rule_id}.")
 
 
 def _system_id(text: str) -> int:

@@ -210,14 +210,19 @@ def add_rule(
 
 @store_cli.command("remove")
 @click.argument("rule_id", type=int)
-def remove_rule(rule_id: int) -> None:
+@json_option
+def remove_rule(rule_id: int, as_json: bool) -> None:
     """Remove store rule RULE_ID; the later rules of its group move up."""
     try:
         store.delete_rule(rule_id)
     except ArrowheadError as error:
         db.session.rollback()
         _fail(error)
-    click.echo(f"Removed store rule {rule_id}.")
+
+    if as_json:
+        _print_json({"removed": rule_id})
+    else:
+        click.echo(f"Removed store rule {rule_id}.")
 
 
 def init_app(app: Flask) -> None:

@@ -35,6 +35,8 @@ FLAG_NAMES = (
 )
 
 MAX_PREFERRED_PROVIDERS = 256
+# Ids and priorities are 32-bit integer columns, as Java's Integer in the reference.
+MAX_ID = 2**31 - 1
 MAX_STORE_RULES_PER_REQUEST = 1000
 
 
@@ -166,7 +168,9 @@ class StoreRuleRequestSchema(ContractSchema):
     consumer_system_id = StrictInteger(
         data_key="consumerSystemId",
         required=True,
-        validate=validate.Range(min=1, error="Consumer system id must be at least 1."),
+        validate=validate.Range(
+            min=1, max=MAX_ID, error="Consumer system id must be 1 to {max}."
+        ),
     )
     provider_system = fields.Nested(
         RequesterSystemSchema, data_key="providerSystem", required=True
@@ -178,7 +182,10 @@ class StoreRuleRequestSchema(ContractSchema):
         required=True,
         validate=[_not_blank("Service interface name is null or blank.")],
     )
-    priority = StrictInteger(required=True)
+    priority = StrictInteger(
+        required=True,
+        validate=validate.Range(max=MAX_ID, error="Priority must be at most {max}."),
+    )
     attribute = Metadata()
 
 
@@ -188,7 +195,9 @@ class StoreQuerySchema(ContractSchema):
     consumer_system_id = StrictInteger(
         data_key="consumerSystemId",
         required=True,
-        validate=validate.Range(min=1, error="Consumer system id must be at least 1."),
+        validate=validate.Range(
+            min=1, max=MAX_ID, error="Consumer system id must be 1 to {max}."
+        ),
     )
     service_definition = BoundedString(
         255,
@@ -206,7 +215,9 @@ class PriorityMapSchema(ContractSchema):
 
     priority_map = fields.Dict(
         keys=fields.String(),
-        values=StrictInteger(),
+        values=StrictInteger(
+            validate=validate.Range(max=MAX_ID, error="Priority must be at most {max}.")
+        ),
         data_key="priorityMap",
         required=True,
     )

@@ -42,6 +42,7 @@ from ..registry.query import QueryForm
 from ..registry.query import evaluate
 from .models import StoreRule
 from .schemas import FLAG_NAMES
+from .schemas import MAX_ID
 
 logger = logging.getLogger(__name__)
 
@@ -193,26 +194,31 @@ def validate_form(form: dict) -> None:
             )
 
 
-def local_preferred_providers(form: dict) -> list[SystemKey]:
-    """Return the preferred providers of this cloud, in the request's order.
+def is_local_cloud(cloud: dict | None) -> bool:
+    """Tell whether a CloudRequestDTO is absent or names this server's cloud."""
+    if cloud is None:
+        return True
 
-    A preferred provider without ``providerCloud``, or with this server's cloud,
-    is local; providers of other clouds need a Gatekeeper and are ignored.
-    """
     own_cloud = (
         current_app.config["ARROWHEAD_CLOUD_NAME"].lower(),
         current_app.config["ARROWHEAD_CLOUD_OPERATOR"].lower(),
     )
-    providers = []
-    for preferred in form["preferred_providers"]:
-        cloud = preferred.get("provider_cloud")
-        if cloud is not None and (
-            cloud["name"].strip().lower(),
-            cloud["operator"].strip().lower(),
-        ) != (own_cloud):
-            continue
-        providers.append(SystemKey.from_request(preferred["provider_system"]))
-    return providers
+    return (cloud["name"].strip().lower(), cloud["operator"].strip().lower()) == (
+        own_cloud
+    )
+
+
+def local_preferred_providers(form: dict) -> list[SystemKey]:
+    """Return the preferred providers of this cloud, in the request's order.
+
+    A preferred provider without ``providerCloud``, or with this server's cloud,
+    is local. Providers of other clouds need a Gatekeeper and are ignored.
+    """
+    return [
+        SystemKey.from_request(preferred["provider_system"])
+        for preferred in form["preferred_providers"]
+        if is_local_cloud(preferred.get("provider_cloud"))
+    ]
 
 
 def find_requester(system: dict) -> System:
@@ -390,7 +396,7 @@ def attach_tokens(
 
     One Authorization call per service definition. A ``TOKEN`` result whose
     provider has no usable public key gets no token and is dropped with the reason
-    ``NO_USABLE_PUBLIC_KEY``, so one provider's bad key never fails the whole
+    ``NO_USABLE_PUBLIC_KEY``, so a provider with a bad key does not fail the
     orchestration. In ``ARROWHEAD_TLS_MODE=off`` no tokens are issued and
     ``TOKEN`` results carry an empty token map, as in the reference's insecure
     mode.
@@ -634,7 +640,7 @@ def find_consumer(system_id: int) -> System:
 
     :raises InvalidParameter: when no system has that id.
     """
-    consumer = db.session.get(System, system_id)
+    consumer = db.session.get(System, system_id) if system_id <= MAX_ID else None
     if consumer is None:
         raise NotFound(f"System with id {system_id} not found.")
     return consumer

@@ -10,10 +10,12 @@ the priority constraint.
 
 import logging
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import case
+from sqlalchemy import false
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -33,7 +35,9 @@ from ..registry.names import normalize_interface_name
 from ..registry.names import normalize_service_definition
 from ..registry.schemas import SystemResponseSchema
 from .models import StoreRule
+from .schemas import MAX_ID
 from .services import SystemKey
+from .services import is_local_cloud
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +113,7 @@ def get_rule(rule_id: int) -> StoreRule:
     if rule_id < 1:
         raise InvalidParameter(f"Store rule id must be at least 1, not {rule_id}.")
 
-    rule = db.session.get(StoreRule, rule_id)
+    rule = db.session.get(StoreRule, rule_id) if rule_id <= MAX_ID else None
     if rule is None:
         raise NotFound(f"Store rule with id {rule_id} not found.")
     attach_providers([rule])
@@ -167,53 +171,54 @@ def create_rules(items: list[dict]) -> list[StoreRule]:
             "No store rule was stored because of invalid elements: " + "; ".join(errors)
         )
 
-    consumer_ids = {item.group.consumer_id for item in resolved}
-    existing = _lock_consumer_rules(consumer_ids)
-    groups: dict[GroupKey, dict[int, object]] = {}
-    for rule in existing:
-        groups.setdefault(GroupKey.of(rule), {})[rule.priority] = rule
+    with _write_transaction("store rules"):
+        consumer_ids = {item.group.consumer_id for item in resolved}
+        existing = _lock_consumer_rules(consumer_ids)
+        groups: dict[GroupKey, dict[int, object]] = {}
+        for rule in existing:
+            groups.setdefault(GroupKey.of(rule), {})[rule.priority] = rule
 
-    errors = []
-    for index, item in enumerate(resolved):
-        if any(
-            isinstance(member, StoreRule)
-            and member.provider_system_id == item.provider.id
-            for member in groups.get(item.group, {}).values()
-        ):
-            errors.append(
-                f"element {index}: a rule for provider {item.provider.system_name} "
-                "already exists for this consumer, service and interface"
-            )
-    if errors:
-        raise BadPayload(
-            "No store rule was stored because of invalid elements: " + "; ".join(errors)
-        )
-
-    for item in resolved:
-        slots = groups.setdefault(item.group, {})
-        _place(slots, item, item.priority)
-
-    for group, slots in groups.items():
-        changes = {
-            member.id: priority
-            for priority, member in slots.items()
-            if isinstance(member, StoreRule) and member.priority != priority
-        }
-        _set_priorities(changes)
-        for priority, member in slots.items():
-            if isinstance(member, _ResolvedItem):
-                member.rule = StoreRule(
-                    consumer_system_id=group.consumer_id,
-                    provider_system_id=member.provider.id,
-                    foreign_=False,
-                    service_id=group.service_id,
-                    service_interface_id=group.interface_id,
-                    priority=priority,
-                    attribute=member.attribute,
+        errors = []
+        for index, item in enumerate(resolved):
+            if any(
+                isinstance(member, StoreRule)
+                and member.provider_system_id == item.provider.id
+                for member in groups.get(item.group, {}).values()
+            ):
+                errors.append(
+                    f"element {index}: a rule for provider {item.provider.system_name} "
+                    "already exists for this consumer, service and interface"
                 )
-                db.session.add(member.rule)
+        if errors:
+            raise BadPayload(
+                "No store rule was stored because of invalid elements: "
+                + "; ".join(errors)
+            )
 
-    _commit("store rules")
+        for item in resolved:
+            slots = groups.setdefault(item.group, {})
+            _place(slots, item, item.priority)
+
+        for group, slots in groups.items():
+            changes = {
+                member.id: priority
+                for priority, member in slots.items()
+                if isinstance(member, StoreRule) and member.priority != priority
+            }
+            _set_priorities(changes)
+            for priority, member in slots.items():
+                if isinstance(member, _ResolvedItem):
+                    member.rule = StoreRule(
+                        consumer_system_id=group.consumer_id,
+                        provider_system_id=member.provider.id,
+                        foreign_=False,
+                        service_id=group.service_id,
+                        service_interface_id=group.interface_id,
+                        priority=priority,
+                        attribute=member.attribute,
+                    )
+                    db.session.add(member.rule)
+
     ids = [item.rule.id for item in resolved]
     rules = _load_rules(ids)
     logger.info("Stored %d store rules: ids %s", len(rules), ids)
@@ -277,10 +282,6 @@ def _resolve_items(items: list[dict]) -> tuple[list[_ResolvedItem], list[str]]:
 
     resolved: list[_ResolvedItem] = []
     seen: set[tuple[GroupKey, int]] = set()
-    own_cloud = (
-        current_app.config["ARROWHEAD_CLOUD_NAME"].lower(),
-        current_app.config["ARROWHEAD_CLOUD_OPERATOR"].lower(),
-    )
     for index, item in enumerate(items):
         problems = []
         consumer = consumers.get(item["consumer_system_id"])
@@ -311,10 +312,7 @@ def _resolve_items(items: list[dict]) -> tuple[list[_ResolvedItem], list[str]]:
             problems.append(f"priority {item['priority']} is below 1")
 
         cloud = item.get("cloud")
-        if cloud is not None and (
-            cloud["name"].strip().lower(),
-            cloud["operator"].strip().lower(),
-        ) != (own_cloud):
+        if not is_local_cloud(cloud):
             problems.append(
                 f"cloud {cloud['name']}.{cloud['operator']} is not this cloud, and "
                 "rules for other clouds need a Gatekeeper"
@@ -365,6 +363,27 @@ def _load_providers(systems: list[dict]) -> dict[SystemKey, System]:
 
 
 def _lock_consumer_rules(consumer_ids: set[int]) -> list[StoreRule]:
+    """Lock the consumers' store rules for this transaction and return them fresh.
+
+    PostgreSQL locks the consumer systems' rows, which also serialises the first
+    rules of a consumer, when no rule row exists to lock yet. SQLite has no row
+    locks, so a no-op UPDATE takes the database write lock before the read.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(
+            update(StoreRule)
+            .where(false())
+            .values(priority=StoreRule.priority)
+            .execution_options(synchronize_session=False)
+        )
+    else:
+        db.session.execute(
+            select(System.id)
+            .where(System.id.in_(consumer_ids))
+            .order_by(System.id)
+            .with_for_update()
+        )
+
     # PostgreSQL cannot lock the outer-joined eager loads, so they are left out.
     statement = (
         select(StoreRule)
@@ -402,8 +421,15 @@ def _set_priorities(changes: dict[int, int]) -> None:
     )
 
 
-def _commit(records: str) -> None:
+@contextmanager
+def _write_transaction(records: str):
+    """Commit the block's changes, turning a constraint violation into a 400.
+
+    After the validation and locks, a violation means a concurrent request
+    changed the same rules, so the message tells the client to retry.
+    """
     try:
+        yield
         db.session.commit()
     except IntegrityError as error:
         db.session.rollback()
@@ -435,21 +461,24 @@ def delete_rule(rule_id: int) -> None:
     """
     rule = get_rule(rule_id)
     group = GroupKey.of(rule)
-    members = [
-        member
-        for member in _lock_consumer_rules({group.consumer_id})
-        if GroupKey.of(member) == group
-    ]
+    with _write_transaction("store rules"):
+        members = [
+            member
+            for member in _lock_consumer_rules({group.consumer_id})
+            if GroupKey.of(member) == group
+        ]
+        if rule not in members:
+            raise NotFound(f"Store rule with id {rule_id} not found.")
 
-    db.session.delete(rule)
-    db.session.flush()
-    changes = {
-        member.id: member.priority - 1
-        for member in members
-        if member.id != rule.id and member.priority > rule.priority
-    }
-    _set_priorities(changes)
-    _commit("store rules")
+        db.session.delete(rule)
+        db.session.flush()
+        changes = {
+            member.id: member.priority - 1
+            for member in members
+            if member.id != rule.id and member.priority > rule.priority
+        }
+        _set_priorities(changes)
+
     logger.info("Deleted store rule %d; %d rules moved up", rule_id, len(changes))
 
 
@@ -471,6 +500,8 @@ def modify_priorities(priority_map: dict[str, int]) -> None:
             rule_id = int(key)
         except ValueError:
             raise BadPayload(f"Store rule id {key!r} is not an integer.") from None
+        if not 1 <= rule_id <= MAX_ID:
+            raise NotFound(f"Store rule with id {rule_id} not found.")
         if priority < 1:
             raise BadPayload(f"Priority {priority} of rule {rule_id} is below 1.")
         changes[rule_id] = priority
@@ -498,26 +529,27 @@ def modify_priorities(priority_map: dict[str, int]) -> None:
         )
 
     group = groups.pop()
-    members = [
-        member
-        for member in _lock_consumer_rules({group.consumer_id})
-        if GroupKey.of(member) == group
-    ]
-    missing = sorted(member.id for member in members if member.id not in changes)
-    if missing:
-        raise InvalidParameter(
-            "The priority map must name every rule of the group; missing rule ids: "
-            + ", ".join(str(rule_id) for rule_id in missing)
+    with _write_transaction("store rule priorities"):
+        members = [
+            member
+            for member in _lock_consumer_rules({group.consumer_id})
+            if GroupKey.of(member) == group
+        ]
+        missing = sorted(member.id for member in members if member.id not in changes)
+        if missing:
+            raise InvalidParameter(
+                "The priority map must name every rule of the group; missing rule "
+                "ids: " + ", ".join(str(rule_id) for rule_id in missing)
+            )
+
+        _set_priorities(
+            {
+                rule_id: priority
+                for rule_id, priority in changes.items()
+                if rules[rule_id].priority != priority
+            }
         )
 
-    _set_priorities(
-        {
-            rule_id: priority
-            for rule_id, priority in changes.items()
-            if rules[rule_id].priority != priority
-        }
-    )
-    _commit("store rule priorities")
     logger.info("Modified priorities of store rules %s", sorted(changes))
 
 

@@ -4,6 +4,8 @@ from flask import Blueprint
 from flask import request
 
 from ..errors import InvalidParameter
+from ..errors import NotFound
+from ..errors import Unauthorized
 from ..paging import parse_page_request
 from ..payload import load_data
 from ..payload import load_json
@@ -12,9 +14,11 @@ from ..security.access import ANY_SYSTEM
 from ..security.access import SYSOP
 from ..security.access import allow
 from ..security.access import require_system
+from ..security.identity import current_identity
 from . import services
 from . import store
 from .explain import explain as explain_outcome
+from .schemas import MAX_ID
 from .schemas import MAX_STORE_RULES_PER_REQUEST
 from .schemas import orchestration_form
 from .schemas import priority_map
@@ -54,9 +58,20 @@ def orchestration():
 def orchestration_by_consumer(consumer_id: int):
     """Run the top-priority store orchestration for a consumer id.
 
-    In the secure modes only that consumer or sysop may ask.
+    In the secure modes only that consumer or sysop may ask. Other callers get
+    401 for unknown ids too, so they cannot tell which ids exist.
     """
-    consumer = services.find_consumer(_check_id(consumer_id, "Consumer system id"))
+    consumer_id = _check_id(consumer_id, "Consumer system id")
+    try:
+        consumer = services.find_consumer(consumer_id)
+    except NotFound:
+        identity = current_identity()
+        if identity is not None and not identity.is_sysop:
+            raise Unauthorized(
+                f"{identity.common_name} may run this orchestration only for "
+                "its own system id."
+            ) from None
+        raise
     require_system(consumer.system_name, allow_sysop=True)
     return _response(services.orchestrate_consumer(consumer))
 
@@ -142,6 +157,9 @@ def _rule_list(rules, total: int) -> dict:
 
 
 def _check_id(value: int, what: str) -> int:
+    if value > MAX_ID:
+        # Larger ids never exist, and PostgreSQL rejects them as integers.
+        raise NotFound(f"{what} {value} not found.")
     if value < 1:
         raise InvalidParameter(f"{what} must be at least 1, not {value}.")
     return value

@@ -1,26 +1,33 @@
 """Operator commands of the registry core system.
 
 ``flask --app arrowhead_lite systems list|add|remove`` and
-``flask --app arrowhead_lite services list|remove|purge-expired``.
+``flask --app arrowhead_lite services list|add|remove|purge-expired``.
 """
 
 import json
 from typing import NoReturn
 
 import click
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Flask
 from flask.cli import AppGroup
 
 from ..errors import ArrowheadError
+from ..extensions import db
 from ..extensions import utcnow
 from ..paging import PageRequest
+from ..payload import load_data
+from ..security import keys
 from ..timestamps import format_instant
 from . import schemas
 from . import services
 
 systems_cli = AppGroup("systems", help="List, add and remove registered systems.")
 services_cli = AppGroup(
-    "services", help="List and remove service registry entries, purge expired ones."
+    "services",
+    help="List, add and remove service registry entries, purge expired ones.",
 )
 
 json_option = click.option(
@@ -162,6 +169,10 @@ def list_entries(definition: str | None, as_json: bool) -> None:
     except ArrowheadError as error:
         _fail(error)
 
+    _print_entries(entries, as_json)
+
+
+def _print_entries(entries, as_json: bool) -> None:
     if as_json:
         _print_json(schemas.entry_response.dump(entries, many=True))
         return
@@ -192,6 +203,136 @@ def list_entries(definition: str | None, as_json: bool) -> None:
             for entry in entries
         ],
     )
+
+
+def _read_public_key(path: str) -> str:
+    """Return the RSA key of a PEM certificate or public key file in Base64 DER."""
+    try:
+        with open(path, "rb") as pem_file:
+            data = pem_file.read()
+    except OSError as error:
+        raise click.BadParameter(
+            f"cannot read {path}: {error.strerror}", param_hint="--public-key"
+        ) from None
+
+    try:
+        if b"-----BEGIN CERTIFICATE-----" in data:
+            key = x509.load_pem_x509_certificates(data)[0].public_key()
+        else:
+            key = serialization.load_pem_public_key(data)
+    except ValueError as error:
+        raise click.BadParameter(
+            f"{path} is not a PEM certificate or public key: {error}",
+            param_hint="--public-key",
+        ) from None
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise click.BadParameter(f"{path} has no RSA key", param_hint="--public-key")
+    return keys.public_key_to_base64(key)
+
+
+@services_cli.command("add")
+@click.argument("definition")
+@click.argument("provider")
+@click.argument("address")
+@click.argument("port", type=click.IntRange(0, 65535))
+@click.option("--uri", default="", help="Service URI, such as /temperature.")
+@click.option(
+    "--interface",
+    "interfaces",
+    multiple=True,
+    default=("HTTP-SECURE-JSON",),
+    show_default=True,
+    help="Interface name; repeatable.",
+)
+@click.option(
+    "--secure",
+    type=click.Choice(["NOT_SECURE", "CERTIFICATE", "TOKEN"], case_sensitive=False),
+    default="NOT_SECURE",
+    show_default=True,
+    help="Security type. CERTIFICATE and TOKEN need the provider's public key.",
+)
+@click.option(
+    "--public-key",
+    type=click.Path(dir_okay=False),
+    help="PEM certificate or public key file of the provider, such as "
+    "certs/NAME.pem; stored as its authenticationInfo.",
+)
+@click.option(
+    "--authentication-info",
+    help="Base64 DER public key of the provider (SubjectPublicKeyInfo), "
+    "instead of --public-key.",
+)
+@click.option(
+    "--metadata",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A metadata entry of the service; repeatable.",
+)
+@click.option("--version", type=click.IntRange(min=1), help="Service version.")
+@click.option(
+    "--end-of-validity",
+    metavar="INSTANT",
+    help="Expiry as an ISO instant in UTC, such as 2030-01-01T00:00:00Z.",
+)
+@json_option
+def add_entry(
+    definition: str,
+    provider: str,
+    address: str,
+    port: int,
+    uri: str,
+    interfaces: tuple[str, ...],
+    secure: str,
+    public_key: str | None,
+    authentication_info: str | None,
+    metadata: tuple[str, ...],
+    version: int | None,
+    end_of_validity: str | None,
+    as_json: bool,
+) -> None:
+    """Register DEFINITION for system PROVIDER at ADDRESS:PORT.
+
+    The provider is created if it is not registered. An existing provider keeps
+    its public key and metadata unless --public-key or --authentication-info
+    is given.
+    """
+    if public_key and authentication_info:
+        raise click.UsageError("Give --public-key or --authentication-info, not both.")
+    if public_key:
+        authentication_info = _read_public_key(public_key)
+
+    try:
+        existing = services.find_system(provider, address, port)
+    except ArrowheadError as error:
+        _fail(error)
+    provider_system = {"systemName": provider, "address": address, "port": port}
+    if existing is not None:
+        provider_system["metadata"] = existing.metadata_
+        provider_system["authenticationInfo"] = existing.authentication_info
+    if authentication_info is not None:
+        provider_system["authenticationInfo"] = authentication_info
+
+    body = {
+        "serviceDefinition": definition,
+        "providerSystem": provider_system,
+        "serviceUri": uri,
+        "secure": secure.upper(),
+        "interfaces": list(interfaces),
+        "metadata": _parse_metadata(metadata),
+        "version": version,
+        "endOfValidity": end_of_validity,
+    }
+    try:
+        data = load_data(schemas.entry_request, body)
+        entry = services.register_entry(data, reject_reserved_system_names=True)
+    except ArrowheadError as error:
+        db.session.rollback()
+        _fail(error)
+
+    if as_json:
+        _print_json(schemas.entry_response.dump(entry))
+    else:
+        _print_entries([entry], as_json=False)
 
 
 @services_cli.command("remove")

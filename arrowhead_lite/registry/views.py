@@ -50,12 +50,13 @@ SYSTEM_MANAGING_CORE_SYSTEMS = ("plantdescriptionengine", "choreographer")
 def _queries_public_core_service() -> bool:
     definition = body_field("serviceDefinitionRequirement")()
     if not isinstance(definition, str):
+        # Validation rejects the body with 400 before anything is read.
         return True
     return definition.strip().lower() in names.PUBLIC_CORE_SERVICE_DEFINITIONS
 
 
 # NOTE: core systems outside QUERY_CORE_SYSTEMS may query only the public core
-# services here; the reference also lets them query their own definitions.
+# services here, but the reference also lets them query their own definitions.
 PUBLIC_CORE_SERVICE_QUERY = Rule(
     "any system, for the public core services only",
     lambda identity: _queries_public_core_service(),

@@ -27,7 +27,7 @@ def _register_provider(client, name: str, port: int) -> dict:
 
 
 @pytest.fixture
-def seeded(secure_app, secure_client):
+def seeded(secure_client):
     """Three TOKEN providers, a consumer, and rules for the first two."""
     entries = [
         _register_provider(secure_client, name, 8081 + index)
@@ -40,16 +40,18 @@ def seeded(secure_app, secure_client):
     )
     assert response.status_code == 201, response.json
 
-    from arrowhead_lite.extensions import db
-    from arrowhead_lite.registry.models import System
-    from tests.orchestrator import factories
-
-    with secure_app.app_context():
-        consumer = db.session.get(System, response.json["id"])
-        for entry in entries[:2]:
-            provider = db.session.get(System, entry["provider"]["id"])
-            factories.rule(consumer, provider)
-        db.session.commit()
+    rules = {
+        "consumerId": response.json["id"],
+        "providerIds": [entry["provider"]["id"] for entry in entries[:2]],
+        "serviceDefinitionIds": [entries[0]["serviceDefinition"]["id"]],
+        "interfaceIds": [entries[0]["interfaces"][0]["id"]],
+    }
+    response = secure_client.post(
+        "/authorization/mgmt/intracloud",
+        json=rules,
+        environ_overrides=helpers.caller("sysop"),
+    )
+    assert response.status_code == 201, response.json
     return entries
 
 

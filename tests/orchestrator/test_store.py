@@ -168,8 +168,22 @@ def test_store_duplicate_within_request(world, client):
 
 @pytest.mark.parametrize(
     "body",
-    [[], {}, [{"consumerSystemId": 1}], [{"priority": "1"}]],
-    ids=["empty list", "object", "missing fields", "string priority"],
+    [
+        [],
+        {},
+        [{"consumerSystemId": 1}],
+        [{"priority": "1"}],
+        [factories.store_rule_body(2**31, "provider-0")],
+        [factories.store_rule_body(1, "provider-0", 2**31)],
+    ],
+    ids=[
+        "empty list",
+        "object",
+        "missing fields",
+        "string priority",
+        "huge consumer id",
+        "huge priority",
+    ],
 )
 def test_store_malformed_bodies(world, client, body):
     response = client.post(STORE, json=body)
@@ -186,7 +200,7 @@ def test_store_get_and_delete(world, client):
     assert client.get(f"{STORE}/{rule_id}").status_code == 400
 
 
-@pytest.mark.parametrize("path", ["0", "-1", "12345"])
+@pytest.mark.parametrize("path", ["0", "-1", "12345", "99999999999999999999"])
 def test_store_bad_ids_are_400(world, client, path):
     assert client.get(f"{STORE}/{path}").status_code == 400
     assert client.delete(f"{STORE}/{path}").status_code == 400
@@ -294,7 +308,17 @@ def test_store_modify_priorities(world, client):
 
 
 @pytest.mark.parametrize(
-    "case", ["duplicate", "missing rule", "unknown id", "zero", "empty", "not id"]
+    "case",
+    [
+        "duplicate",
+        "missing rule",
+        "unknown id",
+        "zero",
+        "empty",
+        "not id",
+        "huge",
+        "huge id",
+    ],
 )
 def test_store_modify_priorities_rejected(world, client, case):
     ids = _three_rules(client, world["consumer_id"])
@@ -305,6 +329,8 @@ def test_store_modify_priorities_rejected(world, client, case):
         "zero": {str(ids[0]): 0, str(ids[1]): 1, str(ids[2]): 2},
         "empty": {},
         "not id": {"x": 1},
+        "huge": {str(ids[0]): 2**31, str(ids[1]): 1, str(ids[2]): 2},
+        "huge id": {str(ids[0]): 1, str(ids[1]): 2, str(2**40): 3},
     }[case]
 
     response = client.post(
@@ -446,7 +472,7 @@ def test_store_orchestration_by_consumer_id(world, client):
     assert _names(response) == ["provider-0"]
 
 
-@pytest.mark.parametrize("consumer_id", ["0", "999"])
+@pytest.mark.parametrize("consumer_id", ["0", "999", "4294967296"])
 def test_store_orchestration_by_bad_id(world, client, consumer_id):
     response = client.get(f"/orchestrator/orchestration/{consumer_id}")
 

@@ -194,3 +194,14 @@ def test_nul_in_url_is_400(app, client, url):
     response = client.open(url, method="GET" if "servicedef" in url else "DELETE")
     assert_error(response, 400)
     assert row_counts(app) == before
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_ENTRIES))
+def test_hostile_put_changes_nothing(app, client, name):
+    client.post("/serviceregistry/register", json=_entry())
+    before = client.get("/serviceregistry/mgmt/1").json
+    counts = row_counts(app)
+    response = client.put("/serviceregistry/mgmt/1", json=HOSTILE_ENTRIES[name])
+    assert_error(response, 400)
+    assert client.get("/serviceregistry/mgmt/1").json == before
+    assert row_counts(app) == counts
