@@ -3,10 +3,11 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
+BENCH_ARGS ?= --output instance/benchmarks.json
 export ARROWHEAD_CERTS_DIR ?= certs
 DEMO_SERVER ?= https://127.0.0.1:8443
 
-.PHONY: help venv install certs run demo test lint format clean
+.PHONY: help venv install certs run demo test lint format bench clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "%-10s %s\n", $$1, $$2}'
@@ -45,6 +46,9 @@ lint: install  ## Check formatting and lint rules
 format: install  ## Format the code
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+bench: install  ## Measure endpoint latencies (docs/benchmarks.rst); options in BENCH_ARGS
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
 clean:  ## Remove the virtualenv and caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -15,13 +15,12 @@ def format_instant(value: datetime | None) -> str | None:
     if value is None:
         return None
 
-    # isoformat() pads the year to four digits, which strftime("%Y") does not
-    # do on Linux for years below 1000.
-    value = value.astimezone(UTC).replace(tzinfo=None)
+    # isoformat writes the fraction only when microseconds are set, always pads
+    # the year to four digits, and is faster than strftime; a response with 100
+    # orchestration results formats 600 instants.
+    text = value.astimezone(UTC).replace(tzinfo=None).isoformat()
     if value.microsecond:
-        text = value.isoformat(timespec="microseconds").rstrip("0")
-    else:
-        text = value.isoformat(timespec="seconds")
+        text = text.rstrip("0")
     return text + "Z"
 
 
