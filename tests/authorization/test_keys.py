@@ -163,7 +163,9 @@ def test_public_key_from_base64_invalid(text):
         keys.public_key_from_base64(text)
 
 
-def test_flask_command_starts_without_keys(database, tmp_path):
+def test_flask_command_starts_without_keys(database, tmp_path, monkeypatch):
+    # FlaskGroup sets FLASK_RUN_FROM_CLI=true in os.environ; restore it afterwards.
+    monkeypatch.setenv("FLASK_RUN_FROM_CLI", "false")
     settings = {
         "ARROWHEAD_DATABASE_URL": database,
         "ARROWHEAD_TLS_MODE": "direct",

@@ -384,10 +384,13 @@ def drivers(client_python, tmp_path):
 
     def start(script: str, *args: str) -> Driver:
         output = tmp_path / f"{script}-{len(started)}.log"
+        # FLASK_* variables are left out too: with FLASK_RUN_FROM_CLI=true, which
+        # a flask command run earlier in this process may have set, the Flask
+        # provider's app.run() returns at once without serving.
         environment = {
             name: value
             for name, value in os.environ.items()
-            if not name.startswith(("ARROWHEAD_", "PYTHON"))
+            if not name.startswith(("ARROWHEAD_", "PYTHON", "FLASK_"))
         }
         environment["PYTHONUNBUFFERED"] = "1"
         with open(output, "wb") as sink:
