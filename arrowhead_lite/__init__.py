@@ -29,7 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     requestlog.configure_logging(app.config["ARROWHEAD_LOG_LEVEL"])
     app.json.sort_keys = False
     app.url_map.strict_slashes = False
-    # Flask's automatic OPTIONS answer would bypass the access rules and tell any
+    # Flask's automatic OPTIONS reply would bypass the access rules and tell any
     # caller which methods an endpoint has; OPTIONS gets 405 instead.
     app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False
 
