@@ -29,7 +29,7 @@ from ..registry.addresses import normalize_address
 from ..registry.models import ServiceDefinition
 from ..registry.models import ServiceInterface
 from ..registry.models import System
-from ..registry.services import MAX_ID
+from ..registry.records import MAX_ID
 from ..security import keys
 from ..security import tokens
 from .models import AuthorizationRule

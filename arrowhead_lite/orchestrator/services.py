@@ -30,7 +30,6 @@ from ..errors import InvalidParameter
 from ..errors import NotFound
 from ..extensions import db
 from ..extensions import utcnow
-from ..registry import services as registry
 from ..registry.addresses import AddressPolicy
 from ..registry.addresses import normalize_address
 from ..registry.models import ServiceDefinition
@@ -40,6 +39,7 @@ from ..registry.models import System
 from ..registry.query import Candidate
 from ..registry.query import QueryForm
 from ..registry.query import evaluate
+from ..registry.validation import to_query_form
 from .models import StoreRule
 from .schemas import FLAG_NAMES
 from .schemas import MAX_ID
@@ -263,7 +263,7 @@ def build_query_form(requested: dict, flags: dict) -> QueryForm:
 
     :raises BadPayload: when the service definition is blank or invalid.
     """
-    form = registry.to_query_form(requested)
+    form = to_query_form(requested)
     return replace(
         form,
         interfaces=tuple(name for name in form.interfaces if name),

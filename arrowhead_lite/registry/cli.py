@@ -21,8 +21,9 @@ from ..paging import PageRequest
 from ..payload import load_data
 from ..security import keys
 from ..timestamps import format_instant
+from . import entries as registry_entries
 from . import schemas
-from . import services
+from . import systems as registry_systems
 
 systems_cli = AppGroup("systems", help="List, add and remove registered systems.")
 services_cli = AppGroup(
@@ -78,7 +79,7 @@ def _parse_metadata(pairs: tuple[str, ...]) -> dict[str, str] | None:
 @json_option
 def list_systems(as_json: bool) -> None:
     """List every registered system."""
-    systems, _ = services.list_systems(ALL_BY_ID)
+    systems, _ = registry_systems.list_systems(ALL_BY_ID)
     if as_json:
         _print_json(schemas.system_response.dump(systems, many=True))
         return
@@ -130,7 +131,7 @@ def add_system(
         "metadata": _parse_metadata(metadata),
     }
     try:
-        system = services.create_system(data, reject_reserved=True)
+        system = registry_systems.create_system(data, reject_reserved=True)
     except ArrowheadError as error:
         _fail(error)
 
@@ -149,7 +150,7 @@ def add_system(
 def remove_system(system_id: int, as_json: bool) -> None:
     """Remove system SYSTEM_ID with its entries and authorization rules."""
     try:
-        services.delete_system(system_id)
+        registry_systems.delete_system(system_id)
     except ArrowheadError as error:
         _fail(error)
 
@@ -165,7 +166,7 @@ def remove_system(system_id: int, as_json: bool) -> None:
 def list_entries(definition: str | None, as_json: bool) -> None:
     """List service registry entries."""
     try:
-        entries, _ = services.list_entries(ALL_BY_ID, definition=definition)
+        entries, _ = registry_entries.list_entries(ALL_BY_ID, definition=definition)
     except ArrowheadError as error:
         _fail(error)
 
@@ -302,7 +303,7 @@ def add_entry(
         authentication_info = _read_public_key(public_key)
 
     try:
-        existing = services.find_system(provider, address, port)
+        existing = registry_systems.find_system(provider, address, port)
     except ArrowheadError as error:
         _fail(error)
     provider_system = {"systemName": provider, "address": address, "port": port}
@@ -324,7 +325,7 @@ def add_entry(
     }
     try:
         data = load_data(schemas.entry_request, body)
-        entry = services.register_entry(data, reject_reserved_system_names=True)
+        entry = registry_entries.register_entry(data, reject_reserved_system_names=True)
     except ArrowheadError as error:
         db.session.rollback()
         _fail(error)
@@ -341,7 +342,7 @@ def add_entry(
 def remove_entry(entry_id: int, as_json: bool) -> None:
     """Remove service registry entry ENTRY_ID."""
     try:
-        services.delete_entry(entry_id)
+        registry_entries.delete_entry(entry_id)
     except ArrowheadError as error:
         _fail(error)
 
@@ -358,7 +359,7 @@ def purge_expired(as_json: bool) -> None:
 
     Safe to run repeatedly, for example from cron or a systemd timer.
     """
-    removed = services.purge_expired(utcnow())
+    removed = registry_entries.purge_expired(utcnow())
     if as_json:
         _print_json({"removed": removed})
     else:

@@ -21,10 +21,13 @@ from ..security.access import core
 from ..security.access import own_system
 from ..security.access import query_arg
 from ..security.identity import current_identity
+from . import catalog
+from . import entries as registry_entries
 from . import names
 from . import query as registry_query
 from . import schemas
-from . import services
+from . import systems as registry_systems
+from . import validation
 
 bp = Blueprint("registry", __name__, url_prefix="/serviceregistry")
 
@@ -111,7 +114,7 @@ def _dump_candidate(candidate: registry_query.Candidate) -> dict:
 
 
 def _query_result(form: dict) -> dict:
-    result = registry_query.query(services.to_query_form(form))
+    result = registry_query.query(validation.to_query_form(form))
     return {
         "serviceQueryData": [_dump_candidate(hit) for hit in result.hits],
         "unfilteredHits": result.unfiltered_hits,
@@ -147,7 +150,7 @@ def register():
     """Register a service of the calling provider."""
     data = load_json(schemas.entry_request)
     _reject_core_definition_from_application(data["service_definition"])
-    entry = services.register_entry(data)
+    entry = registry_entries.register_entry(data)
     return schemas.entry_response.dump(entry), 201
 
 
@@ -160,7 +163,7 @@ def unregister():
     the official Python client sends no URI; without ``address`` the provider is
     the only system with that name and port.
     """
-    services.unregister_entries(
+    registry_entries.unregister_entries(
         definition=_required_arg("service_definition"),
         system_name=_required_arg("system_name"),
         address=request.args.get("address"),
@@ -186,7 +189,7 @@ def query():
 def register_system():
     """Register a system, such as a consumer that provides nothing."""
     data = load_json(schemas.system_request)
-    system = services.create_system(data, reject_reserved=True)
+    system = registry_systems.create_system(data, reject_reserved=True)
     return schemas.system_response.dump(system), 201
 
 
@@ -197,7 +200,7 @@ def register_system():
 )
 def unregister_system():
     """Remove a system with its entries and authorization rules."""
-    services.unregister_system(
+    registry_systems.unregister_system(
         _required_arg("system_name"), _required_arg("address"), _port_arg()
     )
     return _empty_response()
@@ -207,7 +210,9 @@ def unregister_system():
 @allow(core("plantdescriptionengine"))
 def pull_systems():
     """Return one page of systems."""
-    systems, count = services.list_systems(_page(services.SYSTEM_SORT_COLUMNS))
+    systems, count = registry_systems.list_systems(
+        _page(registry_systems.SYSTEM_SORT_COLUMNS)
+    )
     return _list_response(schemas.system_response, systems, count)
 
 
@@ -226,7 +231,7 @@ def query_multi():
 @allow(core("orchestrator"))
 def query_system_by_id(system_id: int):
     """Return one system by id."""
-    return schemas.system_response.dump(services.get_system(system_id))
+    return schemas.system_response.dump(registry_systems.get_system(system_id))
 
 
 @bp.post("/query/system")
@@ -234,7 +239,9 @@ def query_system_by_id(system_id: int):
 def query_system():
     """Return the system with the given name, address and port."""
     data = load_json(schemas.system_request)
-    system = services.find_system(data["system_name"], data["address"], data["port"])
+    system = registry_systems.find_system(
+        data["system_name"], data["address"], data["port"]
+    )
     if system is None:
         raise NotFound(
             f"No system with name: {data['system_name']}, address: "
@@ -247,7 +254,7 @@ def query_system():
 @allow(core("qosmonitor", "gatekeeper"))
 def query_all():
     """Return every entry."""
-    entries = services.all_entries()
+    entries = registry_entries.all_entries()
     return _list_response(schemas.entry_response, entries, len(entries))
 
 
@@ -255,7 +262,7 @@ def query_all():
 @allow(core("choreographer"))
 def query_provider(system_id: int):
     """Return every entry of one provider."""
-    entries = services.entries_of_provider(system_id)
+    entries = registry_entries.entries_of_provider(system_id)
     return _list_response(schemas.entry_response, entries, len(entries))
 
 
@@ -266,7 +273,7 @@ def query_definition():
     definitions = read_json(expect=list)
     if not all(isinstance(item, str) for item in definitions):
         raise BadPayload("The request body must be a JSON array of strings.")
-    entries = services.entries_of_definitions(definitions)
+    entries = registry_entries.entries_of_definitions(definitions)
     return _list_response(schemas.entry_response, entries, len(entries))
 
 
@@ -294,7 +301,9 @@ def pull_config():
 @allow(SYSOP)
 def list_entries():
     """Return one page of entries."""
-    entries, count = services.list_entries(_page(services.ENTRY_SORT_COLUMNS))
+    entries, count = registry_entries.list_entries(
+        _page(registry_entries.ENTRY_SORT_COLUMNS)
+    )
     return _list_response(schemas.entry_response, entries, count)
 
 
@@ -303,7 +312,7 @@ def list_entries():
 def create_entry():
     """Register a service for any provider; core system names are rejected."""
     data = load_json(schemas.entry_request)
-    entry = services.register_entry(data, reject_reserved_system_names=True)
+    entry = registry_entries.register_entry(data, reject_reserved_system_names=True)
     return schemas.entry_response.dump(entry), 201
 
 
@@ -311,7 +320,7 @@ def create_entry():
 @allow(SYSOP)
 def get_entry(entry_id: int):
     """Return one entry."""
-    return schemas.entry_response.dump(services.get_entry(entry_id))
+    return schemas.entry_response.dump(registry_entries.get_entry(entry_id))
 
 
 @bp.put("/mgmt/<int(signed=True):entry_id>")
@@ -319,7 +328,7 @@ def get_entry(entry_id: int):
 def replace_entry(entry_id: int):
     """Replace every field of an entry."""
     data = load_json(schemas.entry_request)
-    return schemas.entry_response.dump(services.replace_entry(entry_id, data))
+    return schemas.entry_response.dump(registry_entries.replace_entry(entry_id, data))
 
 
 @bp.patch("/mgmt/<int(signed=True):entry_id>")
@@ -327,14 +336,14 @@ def replace_entry(entry_id: int):
 def patch_entry(entry_id: int):
     """Change the given fields of an entry; the others keep their value."""
     data = load_json(schemas.entry_patch)
-    return schemas.entry_response.dump(services.patch_entry(entry_id, data))
+    return schemas.entry_response.dump(registry_entries.patch_entry(entry_id, data))
 
 
 @bp.delete("/mgmt/<int(signed=True):entry_id>")
 @allow(SYSOP)
 def delete_entry(entry_id: int):
     """Remove one entry."""
-    services.delete_entry(entry_id)
+    registry_entries.delete_entry(entry_id)
     return _empty_response()
 
 
@@ -342,7 +351,7 @@ def delete_entry(entry_id: int):
 @allow(SYSOP)
 def grouped():
     """Return entries grouped by provider and by definition, with name lists."""
-    data = services.grouped()
+    data = registry_entries.grouped()
     by_system: dict[int, dict] = {}
     by_definition: dict[int, dict] = {}
     for entry in data["entries"]:
@@ -390,8 +399,8 @@ def grouped():
 @allow(SYSOP)
 def list_entries_of_definition(service_definition: str):
     """Return one page of the entries of one definition."""
-    entries, count = services.list_entries(
-        _page(services.ENTRY_SORT_COLUMNS), definition=service_definition
+    entries, count = registry_entries.list_entries(
+        _page(registry_entries.ENTRY_SORT_COLUMNS), definition=service_definition
     )
     return _list_response(schemas.entry_response, entries, count)
 
@@ -403,8 +412,8 @@ def list_entries_of_definition(service_definition: str):
 @allow(SYSOP)
 def list_definitions():
     """Return one page of service definitions."""
-    definitions, count = services.list_definitions(
-        _page(services.DEFINITION_SORT_COLUMNS)
+    definitions, count = catalog.list_definitions(
+        _page(catalog.DEFINITION_SORT_COLUMNS)
     )
     return _list_response(schemas.definition_response, definitions, count)
 
@@ -419,11 +428,11 @@ def create_definition():
     body = read_json()
     if "providerSystem" in body:
         data = load_data(schemas.entry_request, body)
-        entry = services.register_entry(data, reject_reserved_system_names=True)
+        entry = registry_entries.register_entry(data, reject_reserved_system_names=True)
         return schemas.entry_response.dump(entry), 201
 
     data = load_data(schemas.definition_request, body)
-    definition = services.create_definition(data["service_definition"])
+    definition = catalog.create_definition(data["service_definition"])
     return schemas.definition_response.dump(definition), 201
 
 
@@ -431,7 +440,7 @@ def create_definition():
 @allow(SYSOP)
 def get_definition(definition_id: int):
     """Return one service definition."""
-    return schemas.definition_response.dump(services.get_definition(definition_id))
+    return schemas.definition_response.dump(catalog.get_definition(definition_id))
 
 
 @bp.route("/mgmt/services/<int(signed=True):definition_id>", methods=["PUT", "PATCH"])
@@ -439,7 +448,7 @@ def get_definition(definition_id: int):
 def update_definition(definition_id: int):
     """Rename a service definition; PUT and PATCH are the same."""
     data = load_json(schemas.definition_request)
-    definition = services.update_definition(definition_id, data["service_definition"])
+    definition = catalog.update_definition(definition_id, data["service_definition"])
     return schemas.definition_response.dump(definition)
 
 
@@ -447,7 +456,7 @@ def update_definition(definition_id: int):
 @allow(SYSOP)
 def delete_definition(definition_id: int):
     """Remove a service definition with its entries and rules."""
-    services.delete_definition(definition_id)
+    catalog.delete_definition(definition_id)
     return _empty_response()
 
 
@@ -458,7 +467,9 @@ def delete_definition(definition_id: int):
 @allow(SYSOP)
 def list_systems():
     """Return one page of systems."""
-    systems, count = services.list_systems(_page(services.SYSTEM_SORT_COLUMNS))
+    systems, count = registry_systems.list_systems(
+        _page(registry_systems.SYSTEM_SORT_COLUMNS)
+    )
     return _list_response(schemas.system_response, systems, count)
 
 
@@ -467,7 +478,7 @@ def list_systems():
 def create_system():
     """Create a system."""
     data = load_json(schemas.system_request)
-    system = services.create_system(data, reject_reserved=True)
+    system = registry_systems.create_system(data, reject_reserved=True)
     return schemas.system_response.dump(system), 201
 
 
@@ -475,7 +486,7 @@ def create_system():
 @allow(SYSOP)
 def get_system(system_id: int):
     """Return one system."""
-    return schemas.system_response.dump(services.get_system(system_id))
+    return schemas.system_response.dump(registry_systems.get_system(system_id))
 
 
 @bp.put("/mgmt/systems/<int(signed=True):system_id>")
@@ -483,7 +494,7 @@ def get_system(system_id: int):
 def replace_system(system_id: int):
     """Replace every field of a system, authenticationInfo and metadata too."""
     data = load_json(schemas.system_request)
-    system = services.update_system(system_id, data, partial=False)
+    system = registry_systems.update_system(system_id, data, partial=False)
     return schemas.system_response.dump(system)
 
 
@@ -492,7 +503,7 @@ def replace_system(system_id: int):
 def patch_system(system_id: int):
     """Change the given fields of a system."""
     data = load_json(schemas.system_patch)
-    system = services.update_system(system_id, data, partial=True)
+    system = registry_systems.update_system(system_id, data, partial=True)
     return schemas.system_response.dump(system)
 
 
@@ -500,7 +511,7 @@ def patch_system(system_id: int):
 @allow(SYSOP)
 def delete_system(system_id: int):
     """Remove a system with its entries and authorization rules."""
-    services.delete_system(system_id)
+    registry_systems.delete_system(system_id)
     return _empty_response()
 
 
@@ -511,7 +522,7 @@ def delete_system(system_id: int):
 @allow(SYSOP)
 def list_interfaces():
     """Return one page of interfaces."""
-    interfaces, count = services.list_interfaces(_page(services.INTERFACE_SORT_COLUMNS))
+    interfaces, count = catalog.list_interfaces(_page(catalog.INTERFACE_SORT_COLUMNS))
     return _list_response(schemas.interface_response, interfaces, count)
 
 
@@ -520,7 +531,7 @@ def list_interfaces():
 def create_interface():
     """Create an interface."""
     data = load_json(schemas.interface_request)
-    interface = services.create_interface(data["interface_name"])
+    interface = catalog.create_interface(data["interface_name"])
     return schemas.interface_response.dump(interface), 201
 
 
@@ -528,7 +539,7 @@ def create_interface():
 @allow(SYSOP)
 def get_interface(interface_id: int):
     """Return one interface."""
-    return schemas.interface_response.dump(services.get_interface(interface_id))
+    return schemas.interface_response.dump(catalog.get_interface(interface_id))
 
 
 @bp.route("/mgmt/interfaces/<int(signed=True):interface_id>", methods=["PUT", "PATCH"])
@@ -536,7 +547,7 @@ def get_interface(interface_id: int):
 def update_interface(interface_id: int):
     """Rename an interface; PUT and PATCH are the same."""
     data = load_json(schemas.interface_request)
-    interface = services.update_interface(interface_id, data["interface_name"])
+    interface = catalog.update_interface(interface_id, data["interface_name"])
     return schemas.interface_response.dump(interface)
 
 
@@ -544,5 +555,5 @@ def update_interface(interface_id: int):
 @allow(SYSOP)
 def delete_interface(interface_id: int):
     """Remove an interface with its entry and rule links."""
-    services.delete_interface(interface_id)
+    catalog.delete_interface(interface_id)
     return _empty_response()

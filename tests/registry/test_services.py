@@ -7,7 +7,14 @@ import pytest
 
 from arrowhead_lite.errors import BadPayload
 from arrowhead_lite.errors import NotFound
-from arrowhead_lite.registry import services
+from arrowhead_lite.registry.entries import purge_expired
+from arrowhead_lite.registry.entries import register_entry
+from arrowhead_lite.registry.records import find_or_create_definition
+from arrowhead_lite.registry.records import find_or_create_interfaces
+from arrowhead_lite.registry.systems import create_system
+from arrowhead_lite.registry.systems import delete_system
+from arrowhead_lite.registry.systems import find_system
+from arrowhead_lite.registry.systems import get_system
 from tests.registry.support import register
 
 
@@ -23,15 +30,15 @@ def _system(name="sensor", port=1):
 
 def test_find_or_create_definition_once(app):
     with app.app_context():
-        first = services.find_or_create_definition(" Lamp ")
-        second = services.find_or_create_definition("lamp")
+        first = find_or_create_definition(" Lamp ")
+        second = find_or_create_definition("lamp")
         assert first.id == second.id
         assert first.service_definition == "lamp"
 
 
 def test_find_or_create_interfaces_order(app):
     with app.app_context():
-        interfaces = services.find_or_create_interfaces(
+        interfaces = find_or_create_interfaces(
             ["mqtt-secure-json", "HTTP-SECURE-JSON", "MQTT-SECURE-JSON"]
         )
         assert [item.interface_name for item in interfaces] == [
@@ -43,23 +50,23 @@ def test_find_or_create_interfaces_order(app):
 
 def test_find_or_create_interfaces_invalid(app):
     with app.app_context(), pytest.raises(BadPayload):
-        services.find_or_create_interfaces(["HTTP"])
+        find_or_create_interfaces(["HTTP"])
 
 
 def test_find_system_normalises(app):
     with app.app_context():
-        assert services.find_system("sensor", "127.0.0.1", 1) is None
-        system = services.create_system(_system())
-        assert services.find_system(" SENSOR ", "127.0.0.1", 1).id == system.id
+        assert find_system("sensor", "127.0.0.1", 1) is None
+        system = create_system(_system())
+        assert find_system(" SENSOR ", "127.0.0.1", 1).id == system.id
 
 
 def test_get_and_delete_system(app):
     with app.app_context():
-        system = services.create_system(_system())
-        assert services.get_system(system.id).system_name == "sensor"
-        services.delete_system(system.id)
+        system = create_system(_system())
+        assert get_system(system.id).system_name == "sensor"
+        delete_system(system.id)
         with pytest.raises(NotFound):
-            services.get_system(system.id)
+            get_system(system.id)
 
 
 def test_register_entry_with_loaded_data(app):
@@ -69,7 +76,7 @@ def test_register_entry_with_loaded_data(app):
         "interfaces": ["HTTP-INSECURE-JSON"],
     }
     with app.app_context():
-        entry = services.register_entry(data)
+        entry = register_entry(data)
         assert entry.version == 1
         assert entry.service_uri == ""
         assert entry.secure == "NOT_SECURE"
@@ -79,6 +86,6 @@ def test_purge_expired_returns_count(app, client):
     register(client, port=1, endOfValidity="2020-01-01T00:00:00Z")
     register(client, port=2, endOfValidity="2030-01-01T00:00:00Z")
     with app.app_context():
-        assert services.purge_expired(datetime(2025, 1, 1, tzinfo=UTC)) == 1
-        assert services.purge_expired(datetime(2025, 1, 1, tzinfo=UTC)) == 0
-        assert services.purge_expired(datetime(2031, 1, 1, tzinfo=UTC)) == 1
+        assert purge_expired(datetime(2025, 1, 1, tzinfo=UTC)) == 1
+        assert purge_expired(datetime(2025, 1, 1, tzinfo=UTC)) == 0
+        assert purge_expired(datetime(2031, 1, 1, tzinfo=UTC)) == 1
