@@ -303,6 +303,9 @@ def dynamic_orchestration(form: dict, requester: System, now: datetime) -> Outco
                 candidate.reason = NOT_PREFERRED
 
     ranked = rank(kept(candidates), preferred)
+    # NOTE: matchmaking cuts before tokens are issued, so when the first ranked
+    # provider is a TOKEN provider without a usable key the response is empty
+    # although a later provider could serve.
     if flags["matchmaking"]:
         for candidate in ranked[1:]:
             candidate.reason = CUT_BY_MATCHMAKING
