@@ -426,7 +426,7 @@ def _write_transaction(records: str):
     """Commit the block's changes, turning a constraint violation into a 400.
 
     After the validation and locks, a violation means a concurrent request
-    changed the same rules, so the message tells the client to retry.
+    changed the same rules, so the error message asks the client to retry.
     """
     try:
         yield
