@@ -2,7 +2,7 @@
 
 The suite runs on SQLite by default and on PostgreSQL when
 ARROWHEAD_TEST_DATABASE_URL is set. The schema comes from the Alembic revisions,
-applied once per session; each test then starts from a copy (SQLite) or from
+applied once per session. Each test then starts from a copy (SQLite) or from
 emptied tables with restarted sequences (PostgreSQL).
 """
 

@@ -1,4 +1,4 @@
-"""GET /health, the liveness answer of the Go arrowhead-lite dialect."""
+"""GET /health, the liveness response of the Go arrowhead-lite dialect."""
 
 import time
 

@@ -11,7 +11,7 @@ _SELF_NAMES = frozenset({"localhost", "loopback"})
 
 @dataclass(frozen=True)
 class AddressPolicy:
-    """Which special address ranges the registry accepts."""
+    """The special address ranges the registry accepts."""
 
     allow_self_addressing: bool = True
     allow_non_routable_addressing: bool = True

@@ -115,11 +115,11 @@ def _static_reason(form: QueryForm, candidate: Candidate, now: datetime) -> str 
         return WRONG_ADDRESS_TYPE
 
     if form.interfaces:
-        wanted = set(form.interfaces)
+        requested = set(form.interfaces)
         candidate.interfaces = [
             interface
             for interface in candidate.interfaces
-            if interface.interface_name in wanted
+            if interface.interface_name in requested
         ]
         if not candidate.interfaces:
             return WRONG_INTERFACE

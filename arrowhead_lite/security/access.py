@@ -2,7 +2,7 @@
 
 In ``ARROWHEAD_TLS_MODE=off`` every rule passes, as in the reference's insecure
 mode. In the secure modes the caller's certificate must belong to this cloud and
-at least one of the view's rules must accept it; otherwise the request gets 401.
+at least one of the view's rules must accept it. Any other request gets 401.
 """
 
 import functools

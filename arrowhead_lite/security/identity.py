@@ -1,4 +1,4 @@
-"""Who is calling: the client certificate, read as the TLS mode prescribes.
+"""Caller identity: the client certificate, read as the TLS mode prescribes.
 
 ``direct``: gunicorn terminates TLS and has verified the certificate; it is read
 from the connection (``gunicorn.socket``). ``proxy``: nginx terminates TLS; the

@@ -117,7 +117,7 @@ def form(
     flags: dict | None = None,
     **requirements,
 ) -> dict:
-    """Return an orchestration form; dynamic (overrideStore) unless flags say."""
+    """Return an orchestration form, dynamic (overrideStore) unless ``flags`` set it."""
     body = {
         "requesterSystem": requester(requester_name, port),
         "orchestrationFlags": {"overrideStore": True, **(flags or {})},

@@ -13,7 +13,7 @@ documented differences in README.rst) let through. Callers:
   ``provider``;
 - ``sysop``: the operator, acting for ``provider``.
 
-An allowed caller gets any answer but 401 and never a 500. A denied caller
+An allowed caller gets any response but 401 and never a 500. A denied caller
 gets 401 with the Arrowhead error body, and no table changes.
 """
 
